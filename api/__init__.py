@@ -1,0 +1,1 @@
+"""caremap's HTTP API (FastAPI)."""

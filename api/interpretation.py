@@ -1,0 +1,89 @@
+"""What the query is about: rank procedures by fusing semantic and lexical evidence over the knowledge pieces.
+
+Each signal returns pieces (name, alias, lay phrase, passage, condition phrase). Per signal a procedure
+takes the rank of its best piece; the signals are then fused by reciprocal rank (the minimal
+Elasticsearch has no RRF, so it is done here), with the semantic similarity of the best piece added as a
+tie-breaker so a near-exact lay-phrase match outweighs a loose one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Strategy = Literal["lexical", "semantic", "hybrid"]
+RRF_K = 20
+
+
+@dataclass(frozen=True)
+class PieceHit:
+    slug: str
+    name: str
+    kind: str
+    text: str
+    score: float
+    section: str | None = None
+    condition: str | None = None
+
+    @classmethod
+    def from_hit(cls, hit: Mapping[str, Any]) -> PieceHit:
+        src = hit["_source"]
+        return cls(slug=src["slug"], name=src["name"], kind=src["kind"], text=src["text"],
+                   score=float(hit["_score"]), section=src.get("section"), condition=src.get("condition"))
+
+
+@dataclass
+class Evidence:
+    """Why a procedure ranks where it does: its best piece and rank per signal."""
+
+    signal: str
+    rank: int
+    score: float
+    piece: PieceHit
+
+
+@dataclass
+class ProcedureScore:
+    slug: str
+    name: str
+    score: float
+    evidence: list[Evidence] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+
+
+def best_per_procedure(hits: Sequence[PieceHit]) -> list[PieceHit]:
+    """Keep each procedure's highest-scoring piece, in score order (Elasticsearch returns hits sorted)."""
+    seen: dict[str, PieceHit] = {}
+    for hit in sorted(hits, key=lambda h: -h.score):
+        seen.setdefault(hit.slug, hit)
+    return list(seen.values())
+
+
+def fuse(signals: Mapping[str, Sequence[PieceHit]], *, weights: Mapping[str, float] | None = None,
+         limit: int = 10) -> list[ProcedureScore]:
+    """Reciprocal-rank fusion of per-signal procedure rankings (plus the semantic cosine as a tie-breaker)."""
+    weights = weights or {}
+    fused: dict[str, ProcedureScore] = {}
+    for signal, hits in signals.items():
+        w = weights.get(signal, 1.0)
+        for rank, hit in enumerate(best_per_procedure(hits), start=1):
+            entry = fused.setdefault(hit.slug, ProcedureScore(slug=hit.slug, name=hit.name, score=0.0))
+            entry.score += w / (RRF_K + rank)
+            if signal == "semantic":
+                # _score for dot_product on normalised vectors is (1 + cos) / 2; keep the gain above 0.5.
+                entry.score += w * max(0.0, hit.score - 0.5) * 0.2
+            entry.evidence.append(Evidence(signal=signal, rank=rank, score=round(hit.score, 4), piece=hit))
+    for entry in fused.values():
+        entry.conditions = _conditions(entry, signals)
+    ranked = sorted(fused.values(), key=lambda e: (-e.score, e.slug))
+    return ranked[:limit]
+
+
+def _conditions(entry: ProcedureScore, signals: Mapping[str, Sequence[PieceHit]]) -> list[str]:
+    found: list[str] = []
+    for hits in signals.values():
+        for hit in hits:
+            if hit.slug == entry.slug and hit.condition and hit.condition not in found:
+                found.append(hit.condition)
+    return found[:3]

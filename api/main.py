@@ -1,0 +1,52 @@
+"""The FastAPI application: heavy resources built in lifespan, closed after it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from caremap.places import Gazetteer
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.logging import install_request_logging
+from api.routes import router
+from api.search_service import SearchService
+from caremap.corpus.load import Corpus
+from caremap.embedding import Embedder
+from caremap.es_client import async_client
+from caremap.settings import Settings, get_settings
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        corpus = Corpus.load(settings.corpus_dir)
+        es = async_client(settings)
+        app.state.settings = settings
+        app.state.search = SearchService(
+            es=es, embedder=Embedder(settings.model, batch_size=settings.embed_batch_size),
+            gazetteer=Gazetteer.load(corpus.places), corpus=corpus, settings=settings,
+        )
+        try:
+            yield
+        finally:
+            await es.close()
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = FastAPI(
+        title="caremap",
+        version=API_VERSION,
+        summary="From what a person feels to the care that fixes it and the clinicians near them.",
+        description="Provider records in the sample data are fictional.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(router)
+    install_request_logging(app)
+    return app

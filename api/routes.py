@@ -1,0 +1,62 @@
+"""Thin routes: validate, call the service, return a response model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from elasticsearch import ApiError, TransportError
+from fastapi import APIRouter, Query, Response
+
+from api.deps import SearchDep, SettingsDep
+from api.schemas import Health, SearchResponse, Strategy
+from api.search_service import SearchParams
+
+router = APIRouter()
+MAX_QUERY_CHARS = 300
+
+
+@router.get("/v1/search", response_model=SearchResponse, response_model_exclude_none=True, tags=["search"],
+            summary="From what a person feels to procedures and the providers near them")
+async def search(
+    service: SearchDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="What the person types")],
+    near: Annotated[str | None, Query(max_length=100, description="Place name, 'City, ST' or ZIP")] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    radius_km: Annotated[float | None, Query(gt=0, le=200, description="Search radius (default 25 km)")] = None,
+    size: Annotated[int, Query(ge=1, le=50)] = 10,
+    strategy: Annotated[Strategy, Query(description="Interpretation strategy, for comparison")] = "hybrid",
+    explain: Annotated[bool, Query(description="Include score components")] = False,
+    procedure: Annotated[str | None, Query(max_length=80, description="Force providers of this slug")] = None,
+) -> SearchResponse:
+    params = SearchParams(q=q, near=near, lat=lat, lon=lon, radius_km=radius_km or settings.default_radius_km,
+                          size=size, strategy=strategy, explain=explain, procedure=procedure)
+    return await service.search(params)
+
+
+@router.get("/healthz", response_model=Health, tags=["operations"], summary="The process is up")
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, tags=["operations"],
+            summary="Elasticsearch is reachable and the aliases serve an index")
+async def readyz(service: SearchDep, settings: SettingsDep, response: Response) -> Health:
+    checks: dict[str, str] = {}
+    try:
+        health = await service.es.options(request_timeout=2).cluster.health()
+        checks["elasticsearch"] = str(health["status"])
+        for index in ("procedures", "providers"):
+            alias = settings.alias(index)
+            exists = await service.es.options(request_timeout=2).indices.exists_alias(name=alias)
+            checks[alias] = "present" if exists else "missing"
+    except (ApiError, TransportError) as e:
+        checks["elasticsearch"] = f"unreachable ({type(e).__name__})"
+    ready = checks.get("elasticsearch") in {"green", "yellow"} and all(
+        v == "present" for k, v in checks.items() if k != "elasticsearch"
+    )
+    if not ready:
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+    return Health(status="ok" if ready else "unavailable", checks=checks)

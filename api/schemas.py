@@ -1,0 +1,122 @@
+"""Public request and response models of the HTTP API (never raw Elasticsearch hits)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from caremap.corpus.schemas import Address
+
+Strategy = Literal["lexical", "semantic", "hybrid"]
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, the body of every error response."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, object]] | None = None
+
+
+class PieceMatch(BaseModel):
+    signal: Literal["lexical", "semantic"]
+    rank: int = Field(description="Rank of this procedure within the signal (1 = best)")
+    score: float = Field(description="Raw signal score: BM25, or (1 + cosine) / 2 for semantic")
+    kind: str = Field(description="Which kind of text matched: name, alias, lay_phrase, passage, condition_...")
+    text: str = Field(description="The matched text")
+    section: str | None = None
+
+
+class InterpretedProcedure(BaseModel):
+    slug: str
+    name: str
+    score: float = Field(description="Fused relevance score (reciprocal-rank fusion); higher is better")
+    conditions: list[str] = Field(default_factory=list, description="Condition slugs whose phrases matched")
+    explanation: list[PieceMatch] | None = None
+
+
+class Interpretation(BaseModel):
+    strategy: Strategy
+    procedures: list[InterpretedProcedure]
+
+
+class Coordinates(BaseModel):
+    lat: float
+    lon: float
+
+
+class PlaceOption(BaseModel):
+    id: str
+    label: str
+    lat: float
+    lon: float
+
+
+class ResolvedLocation(BaseModel):
+    lat: float
+    lon: float
+    label: str
+    source: Literal["place", "coordinates"]
+    ambiguous: bool = False
+    alternatives: list[PlaceOption] = Field(default_factory=list)
+
+
+class ClinicOut(BaseModel):
+    name: str
+    address: Address
+    location: Coordinates
+
+
+class ProviderExplanation(BaseModel):
+    distance_decay: float
+    rating_component: float
+    reviews_component: float
+    total: float
+
+
+class ProviderResult(BaseModel):
+    id: str
+    name: str
+    credentials: list[str]
+    specialties: list[str]
+    procedures: list[str] = Field(description="Slugs this provider performs that match the interpretation")
+    clinic: ClinicOut
+    distance_km: float
+    accepting_new_patients: bool
+    telehealth: bool
+    languages: list[str]
+    rating: float | None
+    review_count: int
+    fictional: bool
+    score: float
+    why: str = Field(description="One line on why this provider matched")
+    explanation: ProviderExplanation | None = None
+
+
+class Urgent(BaseModel):
+    level: Literal["emergency", "urgent"]
+    advice: str
+    red_flag: str
+
+
+class SearchResponse(BaseModel):
+    query: str
+    urgent: Urgent | None = None
+    interpretation: Interpretation
+    location: ResolvedLocation
+    radius_km: float = Field(description="The radius actually searched (may be wider than requested)")
+    requested_radius_km: float
+    widened: bool = False
+    notice: str | None = Field(default=None, description="Honest note for empty or widened results")
+    providers: list[ProviderResult]
+    total_providers: int
+    ranking: str
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,3 @@
+from caremap.cli import app
+
+app(prog_name="caremap")

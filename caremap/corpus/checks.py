@@ -1,0 +1,124 @@
+"""Cross-checks over the whole corpus: coverage, references, consistency. Each failure is a Problem."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from caremap.corpus.load import Corpus, CorpusError, Problem, iter_providers
+from caremap.corpus.schemas import DIFFERS_SECTION, Provider
+
+MIN_BODY_WORDS, MAX_BODY_WORDS = 250, 600
+
+
+def article_problems(corpus: Corpus) -> Iterator[Problem]:
+    catalog = {c.slug: c for c in corpus.catalog}
+    names = {a.slug: a.name for a in corpus.articles}
+    for entry in corpus.catalog:
+        if entry.slug not in names:
+            yield Problem("procedures/", entry.slug, "(file)", "missing", f"an article procedures/{entry.slug}.md")
+    for article in corpus.articles:
+        where = f"procedures/{article.slug}.md"
+        listed = catalog.get(article.slug)
+        if listed is None:
+            yield Problem(where, "front matter", "slug", article.slug, "a slug from catalog.tsv")
+            continue
+        if set(article.specialties) != set(listed.specialties):
+            yield Problem(where, "front matter", "specialties", str(list(article.specialties)),
+                          f"the catalogue's specialties {list(listed.specialties)}")
+        if not MIN_BODY_WORDS <= article.body_words <= MAX_BODY_WORDS:
+            yield Problem(where, "body", "(words)", str(article.body_words),
+                          f"between {MIN_BODY_WORDS} and {MAX_BODY_WORDS} words")
+        for other in article.confused_with:
+            if other not in catalog:
+                yield Problem(where, "front matter", "confused_with", other, "a slug from catalog.tsv")
+        if article.confused_with:
+            differs = article.sections.get(DIFFERS_SECTION, "").lower()
+            if not differs:
+                yield Problem(where, "body", DIFFERS_SECTION, "missing",
+                              "a section distinguishing the procedures listed in confused_with")
+
+
+def alias_problems(corpus: Corpus) -> Iterator[Problem]:
+    owners: dict[str, set[str]] = defaultdict(set)
+    for article in corpus.articles:
+        for term in (article.name, *article.aliases):
+            owners[term.strip().lower()].add(article.slug)
+    for term, slugs in sorted(owners.items()):
+        if len(slugs) > 1 and term not in corpus.ambiguous_aliases:
+            yield Problem("procedures/", ", ".join(sorted(slugs)), "aliases", term,
+                          "an alias owned by one procedure, or listed in ambiguous_aliases.yaml")
+
+
+def condition_problems(corpus: Corpus) -> Iterator[Problem]:
+    slugs = {c.slug for c in corpus.catalog}
+    specialties = {s.name for s in corpus.specialties}
+    seen: set[str] = set()
+    for condition in corpus.conditions:
+        where = f"conditions/ ({condition.slug})"
+        if condition.slug in seen:
+            yield Problem(where, condition.slug, "slug", condition.slug, "a unique condition slug")
+        seen.add(condition.slug)
+        for slug in condition.procedures:
+            if slug not in slugs:
+                yield Problem(where, condition.slug, "procedures", slug, "a slug from catalog.tsv")
+        for name in condition.specialties:
+            if name not in specialties:
+                yield Problem(where, condition.slug, "specialties", name, "a name from specialties.yaml")
+
+
+def specialty_problems(corpus: Corpus) -> Iterator[Problem]:
+    known = {s.name for s in corpus.specialties}
+    for entry in corpus.catalog:
+        for name in entry.specialties:
+            if name not in known:
+                yield Problem("specialties.yaml", entry.slug, "name", name, "an entry for every catalogue specialty")
+
+
+def provider_problems(providers: Iterable[Provider], corpus: Corpus, *, file: str) -> Iterator[Problem]:
+    """A provider may only perform procedures whose catalogue specialties include one of its own."""
+    allowed = {c.slug: set(c.specialties) for c in corpus.catalog}
+    known = {s.name for s in corpus.specialties}
+    for provider in providers:
+        for name in provider.specialties:
+            if name not in known:
+                yield Problem(file, f"id={provider.id}", "specialties", name, "a name from specialties.yaml")
+        for slug in provider.procedures:
+            if slug not in allowed:
+                yield Problem(file, f"id={provider.id}", "procedures", slug, "a slug from catalog.tsv")
+            elif not allowed[slug] & set(provider.specialties):
+                yield Problem(file, f"id={provider.id}", "procedures", slug,
+                              f"a procedure its specialties {list(provider.specialties)} perform "
+                              f"(this one needs one of {sorted(allowed[slug])})")
+        if not provider.fictional:
+            yield Problem(file, f"id={provider.id}", "fictional", "false", "true: sample providers are fictional")
+
+
+def corpus_problems(corpus: Corpus) -> list[Problem]:
+    return [
+        *article_problems(corpus), *alias_problems(corpus), *condition_problems(corpus),
+        *specialty_problems(corpus),
+    ]
+
+
+def check_corpus(root: Path, *, providers_path: Path | None) -> dict[str, int]:
+    """Load and cross-check everything; raise CorpusError listing every problem, else return counts."""
+    corpus = Corpus.load(root)
+    problems = corpus_problems(corpus)
+    count = 0
+    if providers_path is not None:
+        def counted() -> Iterator[Provider]:
+            nonlocal count
+            for provider in iter_providers(providers_path):
+                count += 1
+                yield provider
+
+        problems.extend(provider_problems(counted(), corpus, file=str(providers_path)))
+    if problems:
+        raise CorpusError(problems)
+    return {
+        "procedures": len(corpus.articles), "conditions": len(corpus.conditions),
+        "specialties": len(corpus.specialties), "red_flags": len(corpus.red_flags),
+        "places": len(corpus.places), "providers": count,
+    }

@@ -1,0 +1,143 @@
+"""Source records: what the files under corpus/ hold, validated. (Indexed documents live in indexer/.)"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+SECTIONS: tuple[str, ...] = (
+    "What it is", "Who it helps", "How it is done", "Recovery", "Risks", "Alternatives",
+)
+DIFFERS_SECTION = "How it differs from similar procedures"
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CatalogEntry(Record):
+    slug: Slug
+    name: NonEmpty
+    specialties: tuple[NonEmpty, ...] = Field(min_length=1)
+    area: Slug
+
+
+class ProcedureArticle(Record):
+    slug: Slug
+    name: NonEmpty
+    aliases: tuple[Phrase, ...] = ()
+    specialties: tuple[NonEmpty, ...] = Field(min_length=1)
+    lay_phrases: tuple[Phrase, ...] = Field(min_length=6)
+    setting: NonEmpty
+    duration: NonEmpty
+    confused_with: tuple[Slug, ...] = ()
+    sections: dict[str, str]
+
+    @field_validator("sections")
+    @classmethod
+    def _required_sections(cls, sections: dict[str, str]) -> dict[str, str]:
+        missing = [s for s in SECTIONS if not sections.get(s, "").strip()]
+        if missing:
+            raise ValueError(f"missing or empty sections {missing}; expected the headings {list(SECTIONS)}")
+        return sections
+
+    @property
+    def body_words(self) -> int:
+        return sum(len(re.findall(r"\S+", text)) for text in self.sections.values())
+
+
+class Condition(Record):
+    slug: Slug
+    name: NonEmpty
+    aliases: tuple[Phrase, ...] = ()
+    lay_phrases: tuple[Phrase, ...] = Field(min_length=3)
+    procedures: tuple[Slug, ...] = Field(min_length=1)
+    specialties: tuple[NonEmpty, ...] = Field(min_length=1)
+    summary: Prose
+
+
+class Specialty(Record):
+    name: NonEmpty
+    nucc_code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{9}X$")]
+    nucc_display: NonEmpty
+    nucc_note: Prose | None = None
+    lay_names: tuple[Phrase, ...] = ()
+
+
+class RedFlag(Record):
+    id: Slug
+    urgency: Literal["emergency", "urgent"]
+    patterns: tuple[tuple[NonEmpty, ...], ...] = Field(min_length=1)
+    not_when: tuple[NonEmpty, ...] = ()
+    advice: Prose
+
+
+class Place(Record):
+    """A locality of the corpus's own (fictional towns); real places come from the gazetteer package."""
+
+    slug: Slug
+    name: NonEmpty
+    region: NonEmpty
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    population: int = Field(ge=0)
+    postal_codes: tuple[str, ...] = ()
+    fictional: bool = True
+
+
+class GeoPoint(Record):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Address(Record):
+    street: NonEmpty
+    city: NonEmpty
+    region: NonEmpty
+    postal_code: NonEmpty
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
+
+
+class Clinic(Record):
+    name: NonEmpty
+    address: Address
+    location: GeoPoint
+    phone: NonEmpty | None = None
+
+
+class Provider(Record):
+    """A provider profile. The sample and generated records are fictional and say so in ``fictional``."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")]
+    fictional: bool
+    name: NonEmpty
+    credentials: tuple[NonEmpty, ...] = ()
+    gender: Literal["female", "male", "nonbinary", "unknown"] = "unknown"
+    specialties: tuple[NonEmpty, ...] = Field(min_length=1)
+    procedures: tuple[Slug, ...] = ()
+    clinic: Clinic
+    languages: tuple[NonEmpty, ...] = ("English",)
+    accepting_new_patients: bool = True
+    telehealth: bool = False
+    insurance_networks: tuple[NonEmpty, ...] = ()
+    years_in_practice: int = Field(default=0, ge=0, le=70)
+    rating: float | None = Field(default=None, ge=1, le=5)
+    review_count: int = Field(default=0, ge=0)
+    bio: str = Field(default="", max_length=2000)
+
+
+class Judgment(Record):
+    query: NonEmpty
+    procedures: dict[Slug, Annotated[int, Field(ge=0, le=3)]] = {}
+    conditions: dict[Slug, Annotated[int, Field(ge=0, le=3)]] = {}
+    urgent: bool = False
+    intent: Literal["symptom", "condition", "procedure", "specialty", "provider"] = "symptom"
+    near: NonEmpty | None = None

@@ -1,0 +1,89 @@
+"""The index contract, owned in one place: mapping files, index/alias naming and indexed document shapes.
+
+Each logical index ("procedures", "providers") is built under a versioned, timestamped name such as
+``caremap-procedures-v1-20261127t141500`` and served through the alias ``caremap-procedures``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from caremap.corpus.schemas import Clinic
+from caremap.settings import PROJECT_ROOT
+
+IndexName = Literal["procedures", "providers"]
+INDICES: tuple[IndexName, ...] = ("procedures", "providers")
+MAPPINGS_DIR = PROJECT_ROOT / "mappings"
+MAPPING_VERSION = "v1"
+
+
+@cache
+def _mapping_file(index: IndexName) -> dict[str, Any]:
+    path = MAPPINGS_DIR / f"{index}.{MAPPING_VERSION}.json"
+    body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return {k: v for k, v in body.items() if not k.startswith("_")}
+
+
+def index_body(index: IndexName, *, dims: int | None = None) -> dict[str, Any]:
+    """The create-index body; ``dims`` replaces the vector size when a non-default model is configured."""
+    body = copy.deepcopy(_mapping_file(index))
+    if dims is not None:
+        body["mappings"]["properties"]["vector"]["dims"] = dims
+    return body
+
+
+def mapping_dims(index: IndexName) -> int:
+    return int(_mapping_file(index)["mappings"]["properties"]["vector"]["dims"])
+
+
+def versioned_name(alias: str, *, now: datetime | None = None) -> str:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dt%H%M%S%f")
+    return f"{alias}-{MAPPING_VERSION}-{stamp}"
+
+
+class IndexedDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+PassageKind = Literal["name", "alias", "lay_phrase", "passage", "condition_name", "condition_phrase"]
+
+
+class ProcedureDoc(IndexedDoc):
+    """One searchable piece of procedure knowledge, with its own vector."""
+
+    slug: str
+    name: str
+    kind: PassageKind
+    section: str | None = None
+    condition: str | None = None
+    text: str
+    specialties: list[str]
+    area: str
+    vector: list[float]
+
+
+class ProviderDoc(IndexedDoc):
+    id: str
+    fictional: bool
+    name: str
+    credentials: list[str]
+    gender: str
+    specialties: list[str]
+    specialty_codes: list[str]
+    procedures: list[str]
+    clinic: Clinic
+    languages: list[str]
+    accepting_new_patients: bool
+    telehealth: bool
+    insurance_networks: list[str]
+    years_in_practice: int
+    rating: float | None
+    review_count: int
+    bio: str
+    vector: list[float]

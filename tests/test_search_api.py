@@ -1,0 +1,117 @@
+"""End-to-end search against the real Elasticsearch node, through the HTTP API."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.geo import haversine_km
+
+pytestmark = pytest.mark.es
+
+SERZHONG = (41.2, -100.2)
+
+
+def search(api: TestClient, **params: object) -> dict:
+    response = api.get("/v1/search", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_headline_query_interprets_epidural_blood_patch_first(api: TestClient) -> None:
+    body = search(api, q="headache worse when upright", near="Serzhong")
+    assert body["interpretation"]["procedures"][0]["slug"] == "epidural-blood-patch"
+
+
+def test_headline_query_lists_only_blood_patch_providers_within_25_km(api: TestClient) -> None:
+    body = search(api, q="headache worse when upright", near="Serzhong")
+    providers = body["providers"]
+    assert len(providers) >= 3
+    assert body["radius_km"] == 25
+    for p in providers:
+        assert p["procedures"] == ["epidural-blood-patch"]
+        loc = p["clinic"]["location"]
+        true_km = haversine_km(SERZHONG[0], SERZHONG[1], loc["lat"], loc["lon"])
+        assert true_km <= 25.0 + 1e-6
+        assert p["distance_km"] == pytest.approx(true_km, abs=0.1)
+        assert p["fictional"] is True
+
+
+def test_providers_are_in_descending_score_order(api: TestClient) -> None:
+    scores = [p["score"] for p in search(api, q="headache worse when upright", near="Serzhong")["providers"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_resolved_location_and_radius_are_reported(api: TestClient) -> None:
+    body = search(api, q="epidural blood patch", near="Serzhong", radius_km=30)
+    assert body["location"]["label"].startswith("Serzhong")
+    assert body["location"]["lat"] == pytest.approx(SERZHONG[0])
+    assert body["requested_radius_km"] == 30
+
+
+def test_coordinates_work_like_a_place(api: TestClient) -> None:
+    by_place = search(api, q="headache worse when upright", near="Serzhong")
+    by_coords = search(api, q="headache worse when upright", lat=SERZHONG[0], lon=SERZHONG[1])
+    assert [p["id"] for p in by_coords["providers"]] == [p["id"] for p in by_place["providers"]]
+    assert by_coords["location"]["source"] == "coordinates"
+
+
+def test_unknown_place_is_a_400_naming_the_parameter(api: TestClient) -> None:
+    response = api.get("/v1/search", params={"q": "knee pain", "near": "Nowhereville Zzz"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["errors"][0]["parameter"] == "near"
+    assert "Nowhereville Zzz" in problem["detail"]
+
+
+@pytest.mark.parametrize(("params", "parameter"), [
+    ({"q": "knee pain", "lat": 95, "lon": 10}, "lat"),
+    ({"q": "knee pain", "lat": 40, "lon": -190}, "lon"),
+    ({"q": "knee pain", "near": "Boston", "radius_km": 0}, "radius_km"),
+    ({"q": "knee pain", "near": "Boston", "radius_km": 5000}, "radius_km"),
+    ({"q": "", "near": "Boston"}, "q"),
+])
+def test_out_of_range_input_is_a_422_naming_the_parameter(api: TestClient, params: dict, parameter: str) -> None:
+    response = api.get("/v1/search", params=params)
+    assert response.status_code == 422
+    assert [e["parameter"] for e in response.json()["errors"]] == [parameter]
+
+
+def test_lat_without_lon_is_a_400(api: TestClient) -> None:
+    response = api.get("/v1/search", params={"q": "knee pain", "lat": 41.2})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == "lon"
+
+
+def test_no_location_is_a_400(api: TestClient) -> None:
+    response = api.get("/v1/search", params={"q": "knee pain"})
+    assert response.status_code == 400
+
+
+def test_search_widens_honestly_when_nobody_is_in_the_radius(api: TestClient) -> None:
+    body = search(api, q="headache worse when upright", near="Marrow Creek")
+    assert body["interpretation"]["procedures"][0]["slug"] == "epidural-blood-patch"
+    assert body["widened"] is True
+    assert body["radius_km"] > 25
+    assert "widened" in body["notice"]
+    for p in body["providers"]:
+        assert p["distance_km"] <= body["radius_km"]
+        assert "epidural-blood-patch" in p["procedures"]
+
+
+def test_health_and_readiness(api: TestClient) -> None:
+    assert api.get("/healthz").json() == {"status": "ok", "checks": {}}
+    ready = api.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ok"
+
+
+def test_openapi_documents_the_search_route(api: TestClient) -> None:
+    spec = api.get("/openapi.json").json()
+    assert "/v1/search" in spec["paths"]
+
+
+def test_responses_carry_a_request_id(api: TestClient) -> None:
+    response = api.get("/healthz", headers={"X-Request-ID": "abc123"})
+    assert response.headers["X-Request-ID"] == "abc123"
