@@ -25,9 +25,9 @@ class ApiProblem(Exception):  # noqa: N818 - it is the problem itself, not an er
         self.errors, self.headers = errors, headers or {}
 
 
-def bad_parameter(name: str, value: object, rule: str) -> ApiProblem:
+def bad_parameter(name: str, value: object, rule: str, **extra: object) -> ApiProblem:
     return ApiProblem(400, "Invalid parameter", f"{name}={value!r}: {rule}",
-                      errors=[{"parameter": name, "value": value, "rule": rule}])
+                      errors=[{"parameter": name, "value": value, "rule": rule, **extra}])
 
 
 def problem_response(request: Request, *, status: int, title: str, detail: str,

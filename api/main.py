@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from caremap.places import Gazetteer
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
@@ -16,6 +15,7 @@ from api.search_service import SearchService
 from caremap.corpus.load import Corpus
 from caremap.embedding import Embedder
 from caremap.es_client import async_client
+from caremap.places import Gazetteer
 from caremap.settings import Settings, get_settings
 
 API_VERSION = "1.0.0"
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await es.close()
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("elastic_transport").setLevel(logging.WARNING)
     app = FastAPI(
         title="caremap",
         version=API_VERSION,

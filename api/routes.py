@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from elasticsearch import ApiError, TransportError
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import SearchDep, SettingsDep
 from api.schemas import Health, SearchResponse, Strategy
-from api.search_service import SearchParams
+from api.search_service import SearchParams, Timings
 
 router = APIRouter()
 MAX_QUERY_CHARS = 300
@@ -20,6 +21,7 @@ MAX_QUERY_CHARS = 300
 async def search(
     service: SearchDep,
     settings: SettingsDep,
+    response: Response,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="What the person types")],
     near: Annotated[str | None, Query(max_length=100, description="Place name, 'City, ST' or ZIP")] = None,
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
@@ -32,7 +34,10 @@ async def search(
 ) -> SearchResponse:
     params = SearchParams(q=q, near=near, lat=lat, lon=lon, radius_km=radius_km or settings.default_radius_km,
                           size=size, strategy=strategy, explain=explain, procedure=procedure)
-    return await service.search(params)
+    timings, started = Timings(), time.perf_counter()
+    result = await service.search(params, timings)
+    response.headers["Server-Timing"] = timings.header((time.perf_counter() - started) * 1000)
+    return result
 
 
 @router.get("/healthz", response_model=Health, tags=["operations"], summary="The process is up")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from caremap.places import Gazetteer
 from elasticsearch import AsyncElasticsearch
 
 from api import queries
@@ -30,6 +30,7 @@ from api.schemas import (
 from api.triage import match_red_flags
 from caremap.corpus.load import Corpus
 from caremap.embedding import Embedder, Vector
+from caremap.places import Gazetteer, PlaceMatch
 from caremap.settings import Settings
 
 WIDEN_FACTOR = 2.0
@@ -50,6 +51,23 @@ class SearchParams:
     procedure: str | None = None
 
 
+@dataclass
+class Timings:
+    """Where a request's time went, reported in the Server-Timing header (milliseconds)."""
+
+    embed_ms: float = 0.0
+    es_ms: float = 0.0
+    cache_hit: bool = False
+
+    def header(self, total_ms: float) -> str:
+        return (f"embed;dur={self.embed_ms:.2f}, es;dur={self.es_ms:.2f}, total;dur={total_ms:.2f}"
+                + (", embed-cache;desc=hit" if self.cache_hit else ""))
+
+
+def _option(place: PlaceMatch) -> PlaceOption:
+    return PlaceOption(id=place.id, label=place.label, lat=place.lat, lon=place.lon)
+
+
 class QueryVectors:
     """A small LRU cache of query embeddings: search boxes send the same queries again and again."""
 
@@ -58,12 +76,15 @@ class QueryVectors:
         self._cache: OrderedDict[str, Vector] = OrderedDict()
         self._capacity = capacity
 
-    async def get(self, text: str) -> Vector:
+    async def get(self, text: str, timings: Timings) -> Vector:
         key = " ".join(text.lower().split())
         if key in self._cache:
             self._cache.move_to_end(key)
+            timings.cache_hit = True
             return self._cache[key]
+        started = time.perf_counter()
         vector = await asyncio.to_thread(self._embedder.embed_query, key)
+        timings.embed_ms += (time.perf_counter() - started) * 1000
         self._cache[key] = vector
         if len(self._cache) > self._capacity:
             self._cache.popitem(last=False)
@@ -77,6 +98,12 @@ class SearchService:
         self.vectors = QueryVectors(embedder)
         self.procedure_names = {a.slug: a.name for a in corpus.articles}
 
+    async def _search(self, timings: Timings, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        started = time.perf_counter()
+        result = await self.es.search(index=index, **body)
+        timings.es_ms += (time.perf_counter() - started) * 1000
+        return dict(result)
+
     # -- location ----------------------------------------------------------------------------------
     def resolve_location(self, params: SearchParams) -> ResolvedLocation:
         if (params.lat is None) != (params.lon is None):
@@ -89,65 +116,70 @@ class SearchService:
         if not params.near or not params.near.strip():
             raise bad_parameter("near", params.near, "give a place name or ZIP in near, or lat and lon")
         resolution = self.gazetteer.resolve(params.near)
-        if resolution.best is None:
+        best = resolution.best
+        if best is None and resolution.alternatives:
+            options = [p.label for p in resolution.alternatives[:5]]
+            raise bad_parameter("near", params.near, f"ambiguous or misspelled place; did you mean one of {options}?",
+                                alternatives=[_option(p).model_dump() for p in resolution.alternatives[:5]])
+        if best is None:
             raise bad_parameter("near", params.near,
                                 "unknown place; use a city ('Boston'), 'City, ST' ('Springfield, IL') or a 5-digit ZIP")
-        best = resolution.best
         return ResolvedLocation(
             lat=best.lat, lon=best.lon, label=best.label, source="place", ambiguous=resolution.ambiguous,
-            alternatives=[PlaceOption(id=p.id, label=p.label, lat=p.lat, lon=p.lon)
-                          for p in resolution.alternatives if p.id != best.id][:5],
+            alternatives=[_option(p) for p in resolution.alternatives if p.id != best.id][:5],
         )
 
     # -- interpretation ----------------------------------------------------------------------------
-    async def interpret(self, q: str, strategy: Strategy) -> list[ProcedureScore]:
+    async def interpret(self, q: str, strategy: Strategy, timings: Timings) -> list[ProcedureScore]:
         alias = self.settings.alias("procedures")
         signals: dict[str, list[PieceHit]] = {}
-        tasks: dict[str, Any] = {}
+        bodies: dict[str, dict[str, Any]] = {}
         if strategy in ("semantic", "hybrid"):
-            vector = await self.vectors.get(q)
-            tasks["semantic"] = self.es.search(index=alias, **queries.semantic_pieces(vector))
+            bodies["semantic"] = queries.semantic_pieces(await self.vectors.get(q, timings))
         if strategy in ("lexical", "hybrid"):
-            tasks["lexical"] = self.es.search(index=alias, **queries.lexical_pieces(q))
-        results = await asyncio.gather(*tasks.values())
-        for name, result in zip(tasks, results, strict=True):
+            bodies["lexical"] = queries.lexical_pieces(q)
+        started = time.perf_counter()
+        results = await asyncio.gather(*(self.es.search(index=alias, **body) for body in bodies.values()))
+        timings.es_ms += (time.perf_counter() - started) * 1000
+        for name, result in zip(bodies, results, strict=True):
             signals[name] = [PieceHit.from_hit(h) for h in result["hits"]["hits"]]
         return fuse(signals)
 
     # -- providers ---------------------------------------------------------------------------------
     async def providers(self, procedures: list[str], location: ResolvedLocation, radius_km: float,
-                        size: int) -> tuple[float, dict[str, Any]]:
+                        size: int, timings: Timings) -> tuple[float, dict[str, Any]]:
         """Search inside the radius; when nobody is there, widen step by step up to MAX_WIDEN_KM."""
         alias = self.settings.alias("providers")
         radius = radius_km
         while True:
             body = queries.providers_near(procedures=procedures, lat=location.lat, lon=location.lon,
                                           radius_km=radius, size=size)
-            result = await self.es.search(index=alias, **body)
+            result = await self._search(timings, alias, body)
             if result["hits"]["hits"] or radius >= MAX_WIDEN_KM:
-                return radius, dict(result)
+                return radius, result
             radius = min(radius * WIDEN_FACTOR, MAX_WIDEN_KM)
 
-    async def nearest_km(self, procedures: list[str], location: ResolvedLocation) -> float | None:
-        result = await self.es.search(index=self.settings.alias("providers"),
-                                      **queries.nearest_performer(procedures=procedures, lat=location.lat,
-                                                                  lon=location.lon))
+    async def nearest_km(self, procedures: list[str], location: ResolvedLocation,
+                         timings: Timings) -> float | None:
+        body = queries.nearest_performer(procedures=procedures, lat=location.lat, lon=location.lon)
+        result = await self._search(timings, self.settings.alias("providers"), body)
         hits = result["hits"]["hits"]
         return float(hits[0]["sort"][0]) if hits else None
 
     # -- the whole search --------------------------------------------------------------------------
-    async def search(self, params: SearchParams) -> SearchResponse:
+    async def search(self, params: SearchParams, timings: Timings | None = None) -> SearchResponse:
+        timings = timings or Timings()
         location = self.resolve_location(params)
         if params.procedure is not None and params.procedure not in self.procedure_names:
             raise bad_parameter("procedure", params.procedure, "a procedure slug from /v1/procedures")
         urgent = match_red_flags(params.q, self.corpus.red_flags)
-        ranked = await self.interpret(params.q, params.strategy)
+        ranked = await self.interpret(params.q, params.strategy, timings)
         chosen = [params.procedure] if params.procedure else [p.slug for p in ranked[:PROVIDER_PROCEDURES]]
         radius, notice = params.radius_km, None
         result: dict[str, Any] = {"hits": {"hits": [], "total": {"value": 0}}}
         if chosen:
-            radius, result = await self.providers(chosen, location, params.radius_km, params.size)
-            notice = await self._notice(chosen, location, params.radius_km, radius, result)
+            radius, result = await self.providers(chosen, location, params.radius_km, params.size, timings)
+            notice = await self._notice(chosen, location, params.radius_km, radius, result, timings)
         return SearchResponse(
             query=params.q,
             urgent=Urgent(level=urgent.level, advice=urgent.advice, red_flag=urgent.id) if urgent else None,  # type: ignore[arg-type]
@@ -166,11 +198,11 @@ class SearchService:
         )
 
     async def _notice(self, chosen: list[str], location: ResolvedLocation, asked: float, used: float,
-                      result: dict[str, Any]) -> str | None:
+                      result: dict[str, Any], timings: Timings) -> str | None:
         name = self.procedure_names.get(chosen[0], chosen[0])
         hits = result["hits"]["hits"]
         if not hits:
-            nearest = await self.nearest_km(chosen, location)
+            nearest = await self.nearest_km(chosen, location, timings)
             where = f"; the nearest is {nearest:.0f} km away" if nearest is not None else ""
             return f"No {name} providers within {used:.0f} km of {location.label}{where}."
         if used > asked:

@@ -53,6 +53,7 @@ class Embedder:
         return _as_lists(
             self._model.encode_query(
                 list(texts), batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
             )
         )
 

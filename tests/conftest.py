@@ -16,7 +16,7 @@ from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from caremap.embedding import Embedder
-from caremap.es_client import sync_client
+from caremap.es_client import delete_indices, sync_client
 from caremap.localnode import LocalNode
 from caremap.settings import PROJECT_ROOT, Settings
 
@@ -41,7 +41,7 @@ def es_node(base_settings: Settings) -> str:
 def es(es_node: str, base_settings: Settings) -> Iterator[Elasticsearch]:
     client = sync_client(base_settings)
     yield client
-    client.indices.delete(index=f"{base_settings.index_prefix}-*", ignore_unavailable=True)
+    delete_indices(client, f"{base_settings.index_prefix}-*")
     client.close()
 
 
@@ -71,7 +71,7 @@ def isolated_settings(base_settings: Settings, es: Elasticsearch) -> Iterator[Se
     """Settings with a prefix of their own, for tests that build and break indices."""
     settings = base_settings.model_copy(update={"index_prefix": f"{base_settings.index_prefix}-{uuid.uuid4().hex[:6]}"})
     yield settings
-    es.indices.delete(index=f"{settings.index_prefix}-*", ignore_unavailable=True)
+    delete_indices(es, f"{settings.index_prefix}-*")
 
 
 @pytest.fixture

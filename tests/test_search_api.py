@@ -115,3 +115,17 @@ def test_openapi_documents_the_search_route(api: TestClient) -> None:
 def test_responses_carry_a_request_id(api: TestClient) -> None:
     response = api.get("/healthz", headers={"X-Request-ID": "abc123"})
     assert response.headers["X-Request-ID"] == "abc123"
+
+
+def test_ambiguous_place_is_reported_with_alternatives_not_guessed(api: TestClient) -> None:
+    response = api.get("/v1/search", params={"q": "knee pain", "near": "Springfield"})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["parameter"] == "near"
+    labels = {a["label"] for a in error["alternatives"]}
+    assert {"Springfield, IL", "Springfield, MO"} <= labels
+
+
+def test_qualified_place_resolves(api: TestClient) -> None:
+    body = search(api, q="knee pain", near="Springfield, IL")
+    assert body["location"]["label"] == "Springfield, IL"

@@ -1,0 +1,42 @@
+"""The query DSL builders are pure functions: input → expected body, table-style."""
+
+from __future__ import annotations
+
+import pytest
+
+from api import queries
+
+
+def test_semantic_pieces_is_a_top_level_knn_with_candidates() -> None:
+    body = queries.semantic_pieces([0.1, 0.2], k=5, num_candidates=50)
+    assert body["knn"] == {"field": "vector", "query_vector": [0.1, 0.2], "k": 5, "num_candidates": 50}
+    assert body["size"] == 5
+    assert "vector" not in body["_source"]
+
+
+def test_lexical_pieces_weights_names_above_passages() -> None:
+    should = queries.lexical_pieces("spinal tap")["query"]["bool"]["should"]
+    boosts = {s["bool"]["filter"][0]["term"]["kind"]: s["bool"]["must"][0]["match"]["text"]["boost"]
+              for s in should if "bool" in s}
+    assert boosts["name"] > boosts["lay_phrase"] > boosts["passage"]
+
+
+@pytest.mark.parametrize(("radius", "scale"), [(25, "12.5km"), (100, "50.0km"), (0.4, "0.5km")])
+def test_providers_near_filters_by_radius_and_procedure(radius: float, scale: str) -> None:
+    body = queries.providers_near(procedures=["epidural-blood-patch"], lat=41.2, lon=-100.2, radius_km=radius,
+                                  size=7)
+    fs = body["query"]["function_score"]
+    filters = fs["query"]["bool"]["filter"]
+    assert {"terms": {"procedures": ["epidural-blood-patch"]}} in filters
+    assert {"geo_distance": {"distance": f"{radius}km", "clinic.location": {"lat": 41.2, "lon": -100.2}}} in filters
+    assert fs["functions"][0]["gauss"]["clinic.location"]["scale"] == scale
+    assert fs["boost_mode"] == "replace"
+    assert body["sort"][1]["_geo_distance"]["unit"] == "km"
+    assert body["size"] == 7
+    assert "vector" in body["_source"]["excludes"]
+
+
+def test_nearest_performer_has_no_distance_limit() -> None:
+    body = queries.nearest_performer(procedures=["x"], lat=1.0, lon=2.0)
+    assert body["query"] == {"bool": {"filter": [{"terms": {"procedures": ["x"]}}]}}
+    assert body["size"] == 1
