@@ -14,6 +14,9 @@ from typing import Any, Literal
 
 Strategy = Literal["lexical", "semantic", "hybrid"]
 RRF_K = 20
+LINK_WEIGHT = 0.5
+LINK_DECAY = 0.8
+SEMANTIC_BONUS = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class ProcedureScore:
     score: float
     evidence: list[Evidence] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)
+    link_score: float = 0.0
 
 
 def best_per_procedure(hits: Sequence[PieceHit]) -> list[PieceHit]:
@@ -60,9 +64,34 @@ def best_per_procedure(hits: Sequence[PieceHit]) -> list[PieceHit]:
     return list(seen.values())
 
 
+def rank_conditions(signals: Mapping[str, Sequence[PieceHit]]) -> dict[str, float]:
+    """Reciprocal-rank fusion over conditions, from the pieces that carry one (condition names and phrases)."""
+    scores: dict[str, float] = {}
+    for hits in signals.values():
+        best: dict[str, float] = {}
+        for hit in hits:
+            if hit.condition and hit.score > best.get(hit.condition, float("-inf")):
+                best[hit.condition] = hit.score
+        for rank, condition in enumerate(sorted(best, key=lambda c: -best[c]), start=1):
+            scores[condition] = scores.get(condition, 0.0) + 1 / (RRF_K + rank)
+    return scores
+
+
+def linked_procedures(condition_scores: Mapping[str, float], links: Mapping[str, Sequence[str]], *,
+                      top: int = 3) -> dict[str, float]:
+    """Evidence a procedure gets from the conditions the query matched: the condition's score, decayed by
+    the procedure's position in that condition's list (the corpus lists the most typical treatment first)."""
+    out: dict[str, float] = {}
+    for condition in sorted(condition_scores, key=lambda c: -condition_scores[c])[:top]:
+        for position, slug in enumerate(links.get(condition, ())):
+            out[slug] = max(out.get(slug, 0.0), condition_scores[condition] * LINK_DECAY**position)
+    return out
+
+
 def fuse(signals: Mapping[str, Sequence[PieceHit]], *, weights: Mapping[str, float] | None = None,
-         limit: int = 10) -> list[ProcedureScore]:
-    """Reciprocal-rank fusion of per-signal procedure rankings (plus the semantic cosine as a tie-breaker)."""
+         links: Mapping[str, Sequence[str]] | None = None, limit: int = 10) -> list[ProcedureScore]:
+    """Reciprocal-rank fusion of per-signal procedure rankings, plus condition → procedure links and the
+    semantic cosine as a tie-breaker."""
     weights = weights or {}
     fused: dict[str, ProcedureScore] = {}
     for signal, hits in signals.items():
@@ -72,8 +101,16 @@ def fuse(signals: Mapping[str, Sequence[PieceHit]], *, weights: Mapping[str, flo
             entry.score += w / (RRF_K + rank)
             if signal == "semantic":
                 # _score for dot_product on normalised vectors is (1 + cos) / 2; keep the gain above 0.5.
-                entry.score += w * max(0.0, hit.score - 0.5) * 0.2
+                entry.score += w * max(0.0, hit.score - 0.5) * SEMANTIC_BONUS
             entry.evidence.append(Evidence(signal=signal, rank=rank, score=round(hit.score, 4), piece=hit))
+    if links:
+        names = {h.slug: h.name for hits in signals.values() for h in hits}
+        for slug, score in linked_procedures(rank_conditions(signals), links).items():
+            if slug not in names:
+                continue
+            entry = fused.setdefault(slug, ProcedureScore(slug=slug, name=names[slug], score=0.0))
+            entry.score += LINK_WEIGHT * score
+            entry.link_score = round(LINK_WEIGHT * score, 5)
     for entry in fused.values():
         entry.conditions = _conditions(entry, signals)
     ranked = sorted(fused.values(), key=lambda e: (-e.score, e.slug))

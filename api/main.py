@@ -12,10 +12,6 @@ from api.errors import install_error_handlers
 from api.logging import install_request_logging
 from api.routes import router
 from api.search_service import SearchService
-from caremap.corpus.load import Corpus
-from caremap.embedding import Embedder
-from caremap.es_client import async_client
-from caremap.places import Gazetteer
 from caremap.settings import Settings, get_settings
 
 API_VERSION = "1.0.0"
@@ -26,17 +22,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        corpus = Corpus.load(settings.corpus_dir)
-        es = async_client(settings)
         app.state.settings = settings
-        app.state.search = SearchService(
-            es=es, embedder=Embedder(settings.model, batch_size=settings.embed_batch_size),
-            gazetteer=Gazetteer.load(corpus.places), corpus=corpus, settings=settings,
-        )
+        app.state.search = service = SearchService.from_settings(settings)
         try:
             yield
         finally:
-            await es.close()
+            await service.close()
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("elastic_transport").setLevel(logging.WARNING)

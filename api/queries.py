@@ -15,7 +15,8 @@ LEXICAL_KIND_BOOST = {
 #   score = 0.6 · gauss(distance; scale = radius/2)  +  0.06 · rating (missing: 3)  +  0.033 · log10(1 + reviews)
 # Distance dominates, quality breaks near-ties: a 4.9-rated clinic 2 km further can pass a 3.5-rated one.
 RANKING_RULE = (
-    "Providers who perform the interpreted procedure, inside the radius, ranked by "
+    "Providers who perform the interpreted procedure (or, for a condition, one of its procedures and a "
+    "specialty that manages it; for a specialty, that specialty), inside the radius, ranked by "
     "0.6 x distance decay (gaussian, half score at half the radius) + 0.06 x rating (missing = 3) "
     "+ 0.033 x log10(1 + review count); ties by distance."
 )
@@ -30,9 +31,11 @@ def semantic_pieces(vector: list[float], *, k: int = 80, num_candidates: int = 4
 
 
 def lexical_pieces(text: str, *, size: int = 80) -> dict[str, Any]:
+    # Fuzzy matching forgives typos ("colonscopy", "hemroids"); exact terms still score higher.
     should: list[dict[str, Any]] = [
         {"bool": {"filter": [{"term": {"kind": kind}}],
-                  "must": [{"match": {"text": {"query": text, "boost": boost}}}]}}
+                  "must": [{"match": {"text": {"query": text, "boost": boost, "fuzziness": "AUTO",
+                                               "prefix_length": 1}}}]}}
         for kind, boost in LEXICAL_KIND_BOOST.items()
     ]
     should.append({"match_phrase": {"text": {"query": text, "boost": 4.0, "slop": 1}}})
@@ -45,18 +48,23 @@ def lexical_pieces(text: str, *, size: int = 80) -> dict[str, Any]:
 
 def providers_near(
     *, procedures: list[str], lat: float, lon: float, radius_km: float, size: int,
+    specialties: list[str] | None = None,
 ) -> dict[str, Any]:
+    """Providers inside the radius who perform one of ``procedures`` (when given) and have one of
+    ``specialties`` (when given); both are hard filters."""
     origin = {"lat": lat, "lon": lon}
+    filters: list[dict[str, Any]] = [{"geo_distance": {"distance": f"{radius_km}km", "clinic.location": origin}}]
+    if procedures:
+        filters.append({"terms": {"procedures": procedures}})
+    if specialties:
+        filters.append({"terms": {"specialties": specialties}})
     return {
         "size": size,
         "track_total_hits": True,
         "_source": {"excludes": ["vector", "bio"]},
         "query": {
             "function_score": {
-                "query": {"bool": {"filter": [
-                    {"terms": {"procedures": procedures}},
-                    {"geo_distance": {"distance": f"{radius_km}km", "clinic.location": origin}},
-                ]}},
+                "query": {"bool": {"filter": filters}},
                 "functions": [
                     {"gauss": {"clinic.location": {"origin": origin, "scale": f"{max(radius_km / 2, 0.5)}km",
                                                    "decay": 0.5}}, "weight": 0.6},
@@ -76,12 +84,18 @@ def providers_near(
     }
 
 
-def nearest_performer(*, procedures: list[str], lat: float, lon: float) -> dict[str, Any]:
-    """The closest provider performing any of the procedures, anywhere (for honest empty states)."""
+def nearest_performer(*, procedures: list[str], lat: float, lon: float,
+                      specialties: list[str] | None = None) -> dict[str, Any]:
+    """The closest matching provider, at any distance (for honest empty states)."""
     origin = {"lat": lat, "lon": lon}
+    filters: list[dict[str, Any]] = []
+    if procedures:
+        filters.append({"terms": {"procedures": procedures}})
+    if specialties:
+        filters.append({"terms": {"specialties": specialties}})
     return {
         "size": 1,
         "_source": ["id"],
-        "query": {"bool": {"filter": [{"terms": {"procedures": procedures}}]}},
+        "query": {"bool": {"filter": filters}},
         "sort": [{"_geo_distance": {"clinic.location": origin, "order": "asc", "unit": "km"}}],
     }

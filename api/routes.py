@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Annotated
 
@@ -9,7 +10,7 @@ from elasticsearch import ApiError, TransportError
 from fastapi import APIRouter, Query, Response
 
 from api.deps import SearchDep, SettingsDep
-from api.schemas import Health, SearchResponse, Strategy
+from api.schemas import EvalFailure, EvalRequest, EvalResponse, Health, SearchResponse, Strategy
 from api.search_service import SearchParams, Timings
 
 router = APIRouter()
@@ -38,6 +39,19 @@ async def search(
     result = await service.search(params, timings)
     response.headers["Server-Timing"] = timings.header((time.perf_counter() - started) * 1000)
     return result
+
+
+@router.post("/v1/eval", response_model=EvalResponse, tags=["analysts"],
+             summary="Run a judgment set against the live search and score it")
+async def evaluate(service: SearchDep, request: EvalRequest) -> EvalResponse:
+    from api import evaluation
+
+    outcomes = await evaluation.run(service, request.judgments, request.strategies)
+    report = await asyncio.to_thread(evaluation.metrics, request.judgments, outcomes)
+    return EvalResponse(
+        metrics=report,
+        failures={s: [EvalFailure(**f) for f in evaluation.failures(outcomes, s)] for s in request.strategies},
+    )
 
 
 @router.get("/healthz", response_model=Health, tags=["operations"], summary="The process is up")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from caremap.corpus.schemas import Address
+from caremap.corpus.schemas import Address, Judgment
 
 Strategy = Literal["lexical", "semantic", "hybrid"]
 
@@ -39,9 +39,24 @@ class InterpretedProcedure(BaseModel):
     explanation: list[PieceMatch] | None = None
 
 
+class ConditionOut(BaseModel):
+    slug: str
+    name: str
+    score: float = Field(description="Fused score of the condition's matching names and phrases")
+
+
 class Interpretation(BaseModel):
     strategy: Strategy
+    text: str = Field(description="The part of the query that was interpreted (a place typed in it removed)")
     procedures: list[InterpretedProcedure]
+    conditions: list[ConditionOut] = Field(default_factory=list)
+
+
+class IntentOut(BaseModel):
+    type: Literal["symptom", "condition", "procedure", "specialty"] = Field(
+        description="What the query was taken to be")
+    slug: str | None = Field(default=None, description="The procedure or condition slug, or specialty name")
+    matched: str | None = Field(default=None, description="The name or alias that matched")
 
 
 class Coordinates(BaseModel):
@@ -105,6 +120,7 @@ class Urgent(BaseModel):
 
 class SearchResponse(BaseModel):
     query: str
+    intent: IntentOut
     urgent: Urgent | None = None
     interpretation: Interpretation
     location: ResolvedLocation
@@ -120,3 +136,22 @@ class SearchResponse(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class EvalRequest(BaseModel):
+    """A judgment set to run against the live search (same fields as corpus/judgments/*.yaml)."""
+
+    judgments: list[Judgment] = Field(min_length=1, max_length=500)
+    strategies: list[Strategy] = Field(default=["lexical", "semantic", "hybrid"], min_length=1, max_length=3)
+
+
+class EvalFailure(BaseModel):
+    query: str
+    expected: str | None
+    rank: int | None
+    above: list[str]
+
+
+class EvalResponse(BaseModel):
+    metrics: dict[str, dict[str, float]] = Field(description="Per strategy: top1, top3, mrr, ndcg@10, ...")
+    failures: dict[str, list[EvalFailure]] = Field(description="Per strategy: queries without the answer first")

@@ -6,17 +6,20 @@ import asyncio
 import math
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from elasticsearch import AsyncElasticsearch
 
 from api import queries
 from api.errors import bad_parameter
-from api.interpretation import PieceHit, ProcedureScore, Strategy, fuse
+from api.intent import Intent, ParsedQuery, Vocabulary, parse_query
+from api.interpretation import PieceHit, ProcedureScore, Strategy, fuse, rank_conditions
 from api.schemas import (
     ClinicOut,
+    ConditionOut,
     Coordinates,
+    IntentOut,
     Interpretation,
     InterpretedProcedure,
     PieceMatch,
@@ -30,12 +33,21 @@ from api.schemas import (
 from api.triage import match_red_flags
 from caremap.corpus.load import Corpus
 from caremap.embedding import Embedder, Vector
+from caremap.es_client import async_client
 from caremap.places import Gazetteer, PlaceMatch
 from caremap.settings import Settings
 
 WIDEN_FACTOR = 2.0
 MAX_WIDEN_KM = 200.0
-PROVIDER_PROCEDURES = 1  # providers are matched to the top interpretation (or the procedure asked for)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which providers a search lists: hard filters on procedures performed and specialties."""
+
+    procedures: list[str]
+    label: str
+    specialties: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,19 @@ class SearchService:
         self.es, self.gazetteer, self.corpus, self.settings = es, gazetteer, corpus, settings
         self.vectors = QueryVectors(embedder)
         self.procedure_names = {a.slug: a.name for a in corpus.articles}
+        self.condition_links = {c.slug: c.procedures for c in corpus.conditions}
+        self.conditions = {c.slug: c for c in corpus.conditions}
+        self.vocabulary = Vocabulary(corpus)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SearchService:
+        """Build the service and its heavy resources (model, client, gazetteer); close it with ``close``."""
+        corpus = Corpus.load(settings.corpus_dir)
+        return cls(es=async_client(settings), embedder=Embedder(settings.model, batch_size=settings.embed_batch_size),
+                   gazetteer=Gazetteer.load(corpus.places), corpus=corpus, settings=settings)
+
+    async def close(self) -> None:
+        await self.es.close()
 
     async def _search(self, timings: Timings, index: str, body: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
@@ -105,7 +130,7 @@ class SearchService:
         return dict(result)
 
     # -- location ----------------------------------------------------------------------------------
-    def resolve_location(self, params: SearchParams) -> ResolvedLocation:
+    def resolve_location(self, params: SearchParams, parsed: ParsedQuery | None = None) -> ResolvedLocation:
         if (params.lat is None) != (params.lon is None):
             missing = "lon" if params.lon is None else "lat"
             raise bad_parameter(missing, None, "lat and lon must be given together")
@@ -113,16 +138,19 @@ class SearchService:
             place = self.gazetteer.reverse(params.lat, params.lon)
             label = place.label if place else f"{params.lat:.3f}, {params.lon:.3f}"
             return ResolvedLocation(lat=params.lat, lon=params.lon, label=label, source="coordinates")
-        if not params.near or not params.near.strip():
-            raise bad_parameter("near", params.near, "give a place name or ZIP in near, or lat and lon")
-        resolution = self.gazetteer.resolve(params.near)
+        near = params.near if params.near and params.near.strip() else (parsed.place if parsed else None)
+        if not near:
+            rule = ("'near me' needs coordinates: pass lat and lon (e.g. from the browser), or near=<place>"
+                    if parsed and parsed.near_me else "give a place name or ZIP in near, or lat and lon")
+            raise bad_parameter("near", params.near, rule)
+        resolution = self.gazetteer.resolve(near)
         best = resolution.best
         if best is None and resolution.alternatives:
             options = [p.label for p in resolution.alternatives[:5]]
-            raise bad_parameter("near", params.near, f"ambiguous or misspelled place; did you mean one of {options}?",
+            raise bad_parameter("near", near, f"ambiguous or misspelled place; did you mean one of {options}?",
                                 alternatives=[_option(p).model_dump() for p in resolution.alternatives[:5]])
         if best is None:
-            raise bad_parameter("near", params.near,
+            raise bad_parameter("near", near,
                                 "unknown place; use a city ('Boston'), 'City, ST' ('Springfield, IL') or a 5-digit ZIP")
         return ResolvedLocation(
             lat=best.lat, lon=best.lon, label=best.label, source="place", ambiguous=resolution.ambiguous,
@@ -130,9 +158,8 @@ class SearchService:
         )
 
     # -- interpretation ----------------------------------------------------------------------------
-    async def interpret(self, q: str, strategy: Strategy, timings: Timings) -> list[ProcedureScore]:
+    async def signals(self, q: str, strategy: Strategy, timings: Timings) -> dict[str, list[PieceHit]]:
         alias = self.settings.alias("procedures")
-        signals: dict[str, list[PieceHit]] = {}
         bodies: dict[str, dict[str, Any]] = {}
         if strategy in ("semantic", "hybrid"):
             bodies["semantic"] = queries.semantic_pieces(await self.vectors.get(q, timings))
@@ -141,27 +168,58 @@ class SearchService:
         started = time.perf_counter()
         results = await asyncio.gather(*(self.es.search(index=alias, **body) for body in bodies.values()))
         timings.es_ms += (time.perf_counter() - started) * 1000
-        for name, result in zip(bodies, results, strict=True):
-            signals[name] = [PieceHit.from_hit(h) for h in result["hits"]["hits"]]
-        return fuse(signals)
+        return {name: [PieceHit.from_hit(h) for h in result["hits"]["hits"]]
+                for name, result in zip(bodies, results, strict=True)}
+
+    def interpret(self, signals: dict[str, list[PieceHit]], intent: Intent) -> list[ProcedureScore]:
+        """Fused ranking; an exact procedure or condition name puts what it names first."""
+        ranked = fuse(signals, links=self.condition_links)
+        preferred: list[str] = []
+        if intent.type == "procedure" and intent.slug:
+            preferred = [intent.slug]
+        elif intent.type == "condition" and intent.slug:
+            preferred = list(self.condition_links[intent.slug])
+        if not preferred:
+            return ranked
+        by_slug = {p.slug: p for p in ranked}
+        top = ranked[0].score if ranked else 1.0
+        head = [by_slug.get(s) or ProcedureScore(slug=s, name=self.procedure_names[s], score=0.0) for s in preferred]
+        for n, entry in enumerate(head):  # keep scores monotone with the new order
+            entry.score = max(entry.score, top + (len(head) - n) * 1e-3)
+        return [*head, *(p for p in ranked if p.slug not in preferred)][: max(len(ranked), len(head))]
+
+    def target(self, params: SearchParams, intent: Intent, ranked: list[ProcedureScore]) -> Target | None:
+        """Whom to list: performers of the asked/top procedure; for a condition, performers of any of its
+        procedures who have a specialty that manages it; for a specialty, that specialty."""
+        if params.procedure:
+            return Target(procedures=[params.procedure], label=self.procedure_names[params.procedure])
+        if intent.type == "specialty" and intent.slug:
+            return Target(procedures=[], specialties=[intent.slug], label=intent.slug)
+        if intent.type == "condition" and intent.slug:
+            condition = self.conditions[intent.slug]
+            return Target(procedures=list(condition.procedures), specialties=list(condition.specialties),
+                          label=condition.name)
+        if ranked:
+            return Target(procedures=[ranked[0].slug], label=ranked[0].name)
+        return None
 
     # -- providers ---------------------------------------------------------------------------------
-    async def providers(self, procedures: list[str], location: ResolvedLocation, radius_km: float,
+    async def providers(self, target: Target, location: ResolvedLocation, radius_km: float,
                         size: int, timings: Timings) -> tuple[float, dict[str, Any]]:
         """Search inside the radius; when nobody is there, widen step by step up to MAX_WIDEN_KM."""
         alias = self.settings.alias("providers")
         radius = radius_km
         while True:
-            body = queries.providers_near(procedures=procedures, lat=location.lat, lon=location.lon,
-                                          radius_km=radius, size=size)
+            body = queries.providers_near(procedures=target.procedures, specialties=target.specialties,
+                                          lat=location.lat, lon=location.lon, radius_km=radius, size=size)
             result = await self._search(timings, alias, body)
             if result["hits"]["hits"] or radius >= MAX_WIDEN_KM:
                 return radius, result
             radius = min(radius * WIDEN_FACTOR, MAX_WIDEN_KM)
 
-    async def nearest_km(self, procedures: list[str], location: ResolvedLocation,
-                         timings: Timings) -> float | None:
-        body = queries.nearest_performer(procedures=procedures, lat=location.lat, lon=location.lon)
+    async def nearest_km(self, target: Target, location: ResolvedLocation, timings: Timings) -> float | None:
+        body = queries.nearest_performer(procedures=target.procedures, specialties=target.specialties,
+                                         lat=location.lat, lon=location.lon)
         result = await self._search(timings, self.settings.alias("providers"), body)
         hits = result["hits"]["hits"]
         return float(hits[0]["sort"][0]) if hits else None
@@ -169,23 +227,32 @@ class SearchService:
     # -- the whole search --------------------------------------------------------------------------
     async def search(self, params: SearchParams, timings: Timings | None = None) -> SearchResponse:
         timings = timings or Timings()
-        location = self.resolve_location(params)
+        parsed = parse_query(params.q, self.gazetteer)
+        location = self.resolve_location(params, parsed)
         if params.procedure is not None and params.procedure not in self.procedure_names:
             raise bad_parameter("procedure", params.procedure, "a procedure slug from /v1/procedures")
         urgent = match_red_flags(params.q, self.corpus.red_flags)
-        ranked = await self.interpret(params.q, params.strategy, timings)
-        chosen = [params.procedure] if params.procedure else [p.slug for p in ranked[:PROVIDER_PROCEDURES]]
+        intent = self.vocabulary.detect(parsed.text)
+        signals = await self.signals(parsed.text, params.strategy, timings)
+        ranked = self.interpret(signals, intent)
+        target = self.target(params, intent, ranked)
         radius, notice = params.radius_km, None
         result: dict[str, Any] = {"hits": {"hits": [], "total": {"value": 0}}}
-        if chosen:
-            radius, result = await self.providers(chosen, location, params.radius_km, params.size, timings)
-            notice = await self._notice(chosen, location, params.radius_km, radius, result, timings)
+        if target is not None:
+            radius, result = await self.providers(target, location, params.radius_km, params.size, timings)
+            notice = await self._notice(target, location, params.radius_km, radius, result, timings)
+        chosen = set(target.procedures) if target else set()
         return SearchResponse(
             query=params.q,
+            intent=IntentOut(type=intent.type, slug=intent.slug, matched=intent.matched),
             urgent=Urgent(level=urgent.level, advice=urgent.advice, red_flag=urgent.id) if urgent else None,  # type: ignore[arg-type]
             interpretation=Interpretation(
                 strategy=params.strategy,
+                text=parsed.text,
                 procedures=[self._interpreted(p, explain=params.explain) for p in ranked],
+                conditions=[ConditionOut(slug=c, name=self.conditions[c].name, score=round(score, 5))
+                            for c, score in sorted(rank_conditions(signals).items(), key=lambda kv: -kv[1])[:5]
+                            if c in self.conditions],
             ),
             location=location,
             radius_km=radius,
@@ -197,18 +264,17 @@ class SearchService:
             ranking=queries.RANKING_RULE,
         )
 
-    async def _notice(self, chosen: list[str], location: ResolvedLocation, asked: float, used: float,
+    async def _notice(self, target: Target, location: ResolvedLocation, asked: float, used: float,
                       result: dict[str, Any], timings: Timings) -> str | None:
-        name = self.procedure_names.get(chosen[0], chosen[0])
         hits = result["hits"]["hits"]
         if not hits:
-            nearest = await self.nearest_km(chosen, location, timings)
+            nearest = await self.nearest_km(target, location, timings)
             where = f"; the nearest is {nearest:.0f} km away" if nearest is not None else ""
-            return f"No {name} providers within {used:.0f} km of {location.label}{where}."
+            return f"No {target.label} providers within {used:.0f} km of {location.label}{where}."
         if used > asked:
             nearest_km = min(float(h["sort"][1]) for h in hits)
-            return (f"No {name} providers within {asked:.0f} km; widened the search to {used:.0f} km "
-                    f"(nearest performer {nearest_km:.0f} km away).")
+            return (f"No {target.label} providers within {asked:.0f} km; widened the search to {used:.0f} km "
+                    f"(nearest {nearest_km:.0f} km away).")
         return None
 
     def _interpreted(self, p: ProcedureScore, *, explain: bool) -> InterpretedProcedure:
@@ -222,7 +288,7 @@ class SearchService:
         return InterpretedProcedure(slug=p.slug, name=p.name, score=round(p.score, 5), conditions=p.conditions,
                                     explanation=explanation)
 
-    def _provider(self, hit: dict[str, Any], chosen: list[str], radius: float, *, explain: bool) -> ProviderResult:
+    def _provider(self, hit: dict[str, Any], chosen: set[str], radius: float, *, explain: bool) -> ProviderResult:
         src = hit["_source"]
         distance = round(float(hit["sort"][1]), 2)
         matched = [s for s in src["procedures"] if s in chosen]
@@ -234,7 +300,7 @@ class SearchService:
             reviews = 0.033 * math.log10(1 + src.get("review_count", 0))
             explanation = ProviderExplanation(distance_decay=round(decay, 4), rating_component=round(rating, 4),
                                               reviews_component=round(reviews, 4), total=round(hit["_score"], 4))
-        names = ", ".join(self.procedure_names.get(s, s) for s in matched)
+        names = ", ".join(self.procedure_names.get(s, s) for s in matched) or ", ".join(src["specialties"])
         return ProviderResult(
             id=src["id"], name=src["name"], credentials=src["credentials"], specialties=src["specialties"],
             procedures=matched,
@@ -243,7 +309,7 @@ class SearchService:
             distance_km=distance, accepting_new_patients=src["accepting_new_patients"],
             telehealth=src["telehealth"], languages=src["languages"], rating=src.get("rating"),
             review_count=src.get("review_count", 0), fictional=src["fictional"], score=round(hit["_score"], 4),
-            why=f"Performs {names}; {distance:.1f} km away"
+            why=f"{'Performs ' if matched else ''}{names}; {distance:.1f} km away"
                 + (f"; rated {src['rating']:.1f} ({src['review_count']} reviews)" if src.get("rating") else ""),
             explanation=explanation,
         )

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from caremap.corpus.schemas import RedFlag
 
-_WORD = re.compile(r"[a-z0-9']+")
-URGENCY_ORDER = {"emergency": 0, "urgent": 1}
+_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -34,17 +33,14 @@ def _has(words: list[str], term: str) -> bool:
 
 
 def match_red_flags(query: str, flags: Sequence[RedFlag]) -> UrgentMatch | None:
-    """The most urgent red flag one of whose patterns is fully contained in the query, unless cancelled."""
+    """The first red flag (the corpus orders them most severe first) one of whose patterns is wholly
+    contained in the query, unless one of its ``not_when`` phrases is present."""
     words = _words(query)
-    joined = " ".join(words)
-    best: UrgentMatch | None = None
+    joined = f" {' '.join(words)} "
     for flag in flags:
-        if any(" ".join(_words(phrase)) in joined for phrase in flag.not_when):
+        if any(f" {' '.join(_words(phrase))} " in joined for phrase in flag.not_when):
             continue
         for pattern in flag.patterns:
             if all(_has(words, term) for term in pattern):
-                match = UrgentMatch(id=flag.id, level=flag.urgency, advice=flag.advice, matched=tuple(pattern))
-                if best is None or URGENCY_ORDER[match.level] < URGENCY_ORDER[best.level]:
-                    best = match
-                break
-    return best
+                return UrgentMatch(id=flag.id, level=flag.urgency, advice=flag.advice, matched=tuple(pattern))
+    return None

@@ -117,6 +117,36 @@ def generate_providers(
     typer.echo(f"wrote {written} providers to {out}", err=True)
 
 
+@app.command("eval")
+def evaluate(
+    judgments: Annotated[Path, typer.Option(help="Judgment set (YAML)")] = Path("corpus/judgments/dev.yaml"),
+    out: Annotated[Path, typer.Option(help="Folder for eval.json, eval.md and eval.png")] = Path("reports"),
+    strategy: Annotated[list[str] | None, typer.Option(help="Strategies to compare (default: all three)")] = None,
+) -> None:
+    """Run a judgment set against the live search; print a table and write JSON, Markdown and a chart."""
+    import asyncio
+
+    from api import evaluation
+    from api.search_service import SearchService
+    from caremap.corpus.load import load_judgments
+
+    judged = load_judgments(judgments)
+    strategies = tuple(strategy or evaluation.STRATEGIES)
+
+    async def _run() -> list[evaluation.Outcome]:
+        service = SearchService.from_settings(get_settings())
+        try:
+            return await evaluation.run(service, judged, strategies)  # type: ignore[arg-type]
+        finally:
+            await service.close()
+
+    outcomes = asyncio.run(_run())
+    report = evaluation.metrics(judged, outcomes)
+    typer.echo(evaluation.table(report))
+    for path in evaluation.write_reports(report, outcomes, out):
+        typer.echo(f"wrote {path}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",

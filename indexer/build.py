@@ -42,13 +42,14 @@ class BuildError(RuntimeError):
     """Loading or verifying the new indices failed; they were removed and nothing was published."""
 
 
-def build_indices(settings: Settings, *, only_if_missing: bool = False, progress: bool = True) -> dict[str, Any]:
+def build_indices(settings: Settings, *, only_if_missing: bool = False, progress: bool = True,
+                  embedder: Embedder | None = None) -> dict[str, Any]:
     es = sync_client(settings)
     try:
         if only_if_missing and all(es.indices.exists_alias(name=settings.alias(i)) for i in INDICES):
             return {"skipped": "the aliases already serve an index; use --reindex to rebuild"}
         corpus = _validated_corpus(settings)
-        embedder = Embedder(settings.model, batch_size=settings.embed_batch_size)
+        embedder = embedder or Embedder(settings.model, batch_size=settings.embed_batch_size)
         return _build(es, settings, corpus, embedder, progress=progress)
     finally:
         es.close()

@@ -51,11 +51,11 @@ def embedder(base_settings: Settings) -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def built(es: Elasticsearch, base_settings: Settings) -> dict[str, object]:
+def built(es: Elasticsearch, base_settings: Settings, embedder: Embedder) -> dict[str, object]:
     """The sample corpus indexed once for the session under the session's prefix."""
     from indexer.build import build_indices
 
-    return build_indices(base_settings, progress=False)
+    return build_indices(base_settings, progress=False, embedder=embedder)
 
 
 @pytest.fixture(scope="session")

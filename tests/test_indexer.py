@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
 
 import indexer.build as build
 from caremap.corpus.load import CorpusError
+from caremap.embedding import Embedder
 from caremap.settings import Settings
 
 pytestmark = pytest.mark.es
+
+
+@pytest.fixture
+def build_with(embedder: Embedder) -> Callable[[Settings], dict[str, Any]]:
+    """Build with the session's embedder: its cache makes repeated builds of one corpus cheap."""
+    return functools.partial(build.build_indices, progress=False, embedder=embedder)
 
 
 def alias_targets(es: Elasticsearch, alias: str) -> list[str]:
@@ -38,11 +48,11 @@ def test_indexed_documents_carry_no_vector_in_source_and_geo_points(es: Elastics
 
 
 def test_rebuild_swaps_aliases_and_keeps_one_previous_build(es: Elasticsearch, isolated_settings: Settings,
-                                                            small_providers: Path) -> None:
+                                                            small_providers: Path, build_with: Callable) -> None:
     settings = isolated_settings.model_copy(update={"providers_file": small_providers})
-    first = build.build_indices(settings, progress=False)
-    second = build.build_indices(settings, progress=False)
-    third = build.build_indices(settings, progress=False)
+    first = build_with(settings)
+    second = build_with(settings)
+    third = build_with(settings)
     alias = settings.alias("providers")
     assert alias_targets(es, alias) == [third["indices"]["providers"]]
     remaining = set(es.indices.get(index=f"{alias}-v*").keys())
@@ -51,10 +61,10 @@ def test_rebuild_swaps_aliases_and_keeps_one_previous_build(es: Elasticsearch, i
 
 
 def test_malformed_provider_fails_naming_record_and_field_and_old_index_keeps_serving(
-    es: Elasticsearch, isolated_settings: Settings, small_providers: Path, tmp_path: Path,
+    es: Elasticsearch, isolated_settings: Settings, small_providers: Path, tmp_path: Path, build_with: Callable,
 ) -> None:
     good = isolated_settings.model_copy(update={"providers_file": small_providers})
-    published = build.build_indices(good, progress=False)
+    published = build_with(good)
 
     lines = small_providers.read_text().splitlines()
     lines[6] = lines[6].replace('"lat":', '"lat": 123.0, "ignored_lat":', 1)  # clinic latitude out of range
@@ -63,7 +73,7 @@ def test_malformed_provider_fails_naming_record_and_field_and_old_index_keeps_se
     broken = isolated_settings.model_copy(update={"providers_file": broken_file})
 
     with pytest.raises(CorpusError) as failure:
-        build.build_indices(broken, progress=False)
+        build_with(broken)
     message = str(failure.value)
     assert "line 7" in message
     assert "clinic.location" in message
@@ -75,16 +85,17 @@ def test_malformed_provider_fails_naming_record_and_field_and_old_index_keeps_se
 
 def test_failure_after_loading_deletes_the_new_indices_and_publishes_nothing(
     es: Elasticsearch, isolated_settings: Settings, small_providers: Path, monkeypatch: pytest.MonkeyPatch,
+    build_with: Callable,
 ) -> None:
     settings = isolated_settings.model_copy(update={"providers_file": small_providers})
-    published = build.build_indices(settings, progress=False)
+    published = build_with(settings)
 
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated crash before the alias swap")
 
     monkeypatch.setattr(build, "swap_aliases", crash)
     with pytest.raises(RuntimeError, match="simulated crash"):
-        build.build_indices(settings, progress=False)
+        build_with(settings)
 
     for index in ("procedures", "providers"):
         alias = settings.alias(index)

@@ -28,6 +28,7 @@ def test_providers_near_filters_by_radius_and_procedure(radius: float, scale: st
     fs = body["query"]["function_score"]
     filters = fs["query"]["bool"]["filter"]
     assert {"terms": {"procedures": ["epidural-blood-patch"]}} in filters
+    assert not any("specialties" in f.get("terms", {}) for f in filters)
     assert {"geo_distance": {"distance": f"{radius}km", "clinic.location": {"lat": 41.2, "lon": -100.2}}} in filters
     assert fs["functions"][0]["gauss"]["clinic.location"]["scale"] == scale
     assert fs["boost_mode"] == "replace"
@@ -40,3 +41,10 @@ def test_nearest_performer_has_no_distance_limit() -> None:
     body = queries.nearest_performer(procedures=["x"], lat=1.0, lon=2.0)
     assert body["query"] == {"bool": {"filter": [{"terms": {"procedures": ["x"]}}]}}
     assert body["size"] == 1
+
+
+def test_providers_near_adds_a_specialty_filter_and_can_drop_the_procedure_one() -> None:
+    body = queries.providers_near(procedures=[], specialties=["Dermatology"], lat=1.0, lon=2.0, radius_km=10, size=5)
+    filters = body["query"]["function_score"]["query"]["bool"]["filter"]
+    assert {"terms": {"specialties": ["Dermatology"]}} in filters
+    assert not any("procedures" in f.get("terms", {}) for f in filters)

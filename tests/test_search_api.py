@@ -129,3 +129,99 @@ def test_ambiguous_place_is_reported_with_alternatives_not_guessed(api: TestClie
 def test_qualified_place_resolves(api: TestClient) -> None:
     body = search(api, q="knee pain", near="Springfield, IL")
     assert body["location"]["label"] == "Springfield, IL"
+
+
+@pytest.mark.parametrize(("q", "intent", "slug"), [
+    ("psoriasis", "condition", "psoriasis"),
+    ("best psoriasis doctors near me", "condition", "psoriasis"),
+    ("EGD", "procedure", "upper-endoscopy"),
+    ("epidural blood patch", "procedure", "epidural-blood-patch"),
+    ("dermatologist", "specialty", "Dermatology"),
+    ("headache worse when upright", "symptom", None),
+])
+def test_the_response_says_what_the_query_was_taken_to_be(api: TestClient, q: str, intent: str,
+                                                          slug: str | None) -> None:
+    body = search(api, q=q, lat=SERZHONG[0], lon=SERZHONG[1])
+    assert body["intent"]["type"] == intent
+    assert body["intent"].get("slug") == slug
+
+
+def test_a_place_typed_in_the_query_is_the_location(api: TestClient) -> None:
+    body = search(api, q="epidural blood patch in Serzhong")
+    assert body["location"]["label"].startswith("Serzhong")
+    assert body["interpretation"]["text"] == "epidural blood patch"
+    assert body["interpretation"]["procedures"][0]["slug"] == "epidural-blood-patch"
+    assert body["providers"]
+
+
+def test_near_me_without_coordinates_asks_for_them(api: TestClient) -> None:
+    response = api.get("/v1/search", params={"q": "best psoriasis doctors near me"})
+    assert response.status_code == 400
+    assert "coordinates" in response.json()["detail"]
+
+
+def test_condition_search_lists_only_specialists_who_manage_it(api: TestClient) -> None:
+    body = search(api, q="best psoriasis doctors near me", lat=SERZHONG[0], lon=SERZHONG[1])
+    assert body["providers"]
+    for p in body["providers"]:
+        assert "Dermatology" in p["specialties"]
+        assert set(p["procedures"]) <= {"phototherapy-psoriasis", "biologic-therapy-psoriasis", "skin-biopsy"}
+        assert p["procedures"]
+
+
+def test_specialty_search_lists_that_specialty(api: TestClient) -> None:
+    body = search(api, q="dermatologist", near="Boston")
+    assert body["providers"]
+    assert all("Dermatology" in p["specialties"] for p in body["providers"])
+
+
+def test_emergency_query_carries_an_urgent_block(api: TestClient) -> None:
+    body = search(api, q="sudden worst headache of my life", near="Serzhong")
+    assert body["urgent"]["level"] == "emergency"
+    assert body["urgent"]["advice"]
+
+
+def test_orthostatic_headache_is_not_an_emergency(api: TestClient) -> None:
+    assert "urgent" not in search(api, q="headache worse when upright", near="Serzhong")
+
+
+@pytest.mark.parametrize("strategy", ["lexical", "semantic", "hybrid"])
+def test_every_strategy_answers(api: TestClient, strategy: str) -> None:
+    body = search(api, q="headache worse when upright", near="Serzhong", strategy=strategy)
+    assert body["interpretation"]["strategy"] == strategy
+    assert body["interpretation"]["procedures"]
+
+
+def test_explain_returns_score_components(api: TestClient) -> None:
+    body = search(api, q="headache worse when upright", near="Serzhong", explain=True)
+    top = body["interpretation"]["procedures"][0]
+    signals = {e["signal"] for e in top["explanation"]}
+    assert signals <= {"lexical", "semantic"} and signals
+    assert all(e["text"] and e["kind"] for e in top["explanation"])
+    provider = body["providers"][0]["explanation"]
+    parts = provider["distance_decay"] + provider["rating_component"] + provider["reviews_component"]
+    assert parts == pytest.approx(provider["total"], abs=2e-3)
+
+
+def test_search_response_has_server_timing(api: TestClient) -> None:
+    response = api.get("/v1/search", params={"q": "knee pain", "near": "Boston"})
+    assert "es;dur=" in response.headers["Server-Timing"]
+
+
+def test_eval_endpoint_scores_a_judgment_set(api: TestClient) -> None:
+    judgments = [
+        {"query": "headache worse when upright", "procedures": {"epidural-blood-patch": 3}, "near": "Serzhong"},
+        {"query": "numb fingers at night", "procedures": {"carpal-tunnel-release": 3}},
+        {"query": "sudden worst headache of my life", "urgent": True},
+    ]
+    response = api.post("/v1/eval", json={"judgments": judgments, "strategies": ["hybrid"]})
+    assert response.status_code == 200, response.text
+    figures = response.json()["metrics"]["hybrid"]
+    assert 0.0 <= figures["mrr"] <= 1.0
+    assert figures["redflag_recall"] == 1.0
+    assert figures["queries"] == 3
+
+
+def test_eval_endpoint_rejects_an_unknown_strategy(api: TestClient) -> None:
+    response = api.post("/v1/eval", json={"judgments": [{"query": "x"}], "strategies": ["magic"]})
+    assert response.status_code == 422

@@ -1,0 +1,134 @@
+"""What kind of query this is, and where: a symptom, a condition, a procedure or a specialty, and a place
+typed into the same box ("epidural blood patch in Serzhong", "knee surgeon near me").
+
+Pure functions over vocabularies built once from the corpus; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from caremap.corpus.load import Corpus
+from caremap.places import Gazetteer
+
+IntentType = Literal["symptom", "condition", "procedure", "specialty"]
+
+# Words that ask for a provider rather than describe a need: "best psoriasis doctors near me".
+_FILLER = re.compile(
+    r"\b(best|top|good|great|recommended|find|find a|find me|looking for|i need|need|a|an|the|my|"
+    r"doctors?|drs?|physicians?|specialists?|clinics?|providers?|surgeons?|treatments?|"
+    r"near me|nearby|close to me|around me|in my area)\b",
+    re.IGNORECASE,
+)
+_PLACE_TAIL = re.compile(r"(?:\b(?:in|near|around|close to)\s+|,\s*)([^,]+?)\s*$", re.IGNORECASE)
+_NEAR_ME = re.compile(r"\b(near me|nearby|close to me|around me|in my area)\b", re.IGNORECASE)
+FUZZY_THRESHOLD = 90
+BARE_CITY_MIN_POPULATION = 100_000
+_LEAD_JOINERS = {"for", "in", "near", "to", "around", "at"}
+
+
+@dataclass(frozen=True)
+class Intent:
+    type: IntentType
+    slug: str | None = None  # the procedure or condition slug, or the specialty name
+    matched: str | None = None  # the vocabulary term that matched
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str  # what the interpretation sees (the place removed)
+    place: str | None  # a place named inside the query, resolved unambiguously
+    near_me: bool
+
+
+class Vocabulary:
+    """Names and aliases of procedures, conditions and specialties, normalised, each with its owner."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.terms: dict[str, tuple[IntentType, str]] = {}
+        for spec in corpus.specialties:
+            for term in (spec.name, *spec.lay_names):
+                self.terms.setdefault(normalise(term), ("specialty", spec.name))
+        for condition in corpus.conditions:
+            for term in (condition.name, *condition.aliases):
+                self.terms.setdefault(normalise(term), ("condition", condition.slug))
+        for article in corpus.articles:  # procedures last so that they win exact ties
+            for term in (article.name, *re.findall(r"\(([^)]*)\)", article.name), *article.aliases):
+                self.terms[normalise(term)] = ("procedure", article.slug)
+        self._choices = list(self.terms)
+
+    def detect(self, text: str) -> Intent:
+        """Exact name or alias (with or without the words that ask for a provider), then a close spelling,
+        then a procedure named at the start ("rezum for enlarged prostate") or by a subset of its words
+        ("knee replacement"); anything else is a description of symptoms."""
+        plain = normalise(_NEAR_ME.sub(" ", text))
+        core = normalise(_FILLER.sub(" ", text))
+        for candidate in (plain, core):
+            if candidate in self.terms:
+                kind, slug = self.terms[candidate]
+                return Intent(type=kind, slug=slug, matched=candidate)
+        if len(core) >= 4:
+            best = process.extractOne(core, self._choices, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
+            if best is not None:
+                kind, slug = self.terms[best[0]]
+                return Intent(type=kind, slug=slug, matched=best[0])
+        return self._procedure_inside(plain, core) or Intent(type="symptom")
+
+    def _procedure_inside(self, plain: str, core: str) -> Intent | None:
+        words = core.split()
+        best: tuple[int, str] | None = None
+        for term, (kind, _) in self.terms.items():
+            if kind != "procedure" or len(term) < 3:
+                continue
+            term_words = term.split()
+            leads = plain.startswith(term + " ") and plain[len(term) + 1:].split()[0] in _LEAD_JOINERS
+            # "knee replacement" names "total knee replacement"; descriptive aliases ("... for back pain")
+            # are not names, so their words say nothing about a procedure being asked for.
+            subset = (len(words) >= 2 and "for" not in term_words and set(words) <= set(term_words)
+                      and len(words) / len(term_words) >= 0.6)
+            if (leads or subset) and (best is None or len(term) > best[0]):
+                best = (len(term), term)
+        if best is None:
+            return None
+        return Intent(type="procedure", slug=self.terms[best[1]][1], matched=best[1])
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r"\([^)]*\)", " ", text.lower())
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def parse_query(q: str, gazetteer: Gazetteer) -> ParsedQuery:
+    """Split a trailing place ("... in Serzhong", "..., Boston") off the query when it resolves."""
+    near_me = bool(_NEAR_ME.search(q))
+    match = _PLACE_TAIL.search(q)
+    if match:
+        candidate = match.group(1).strip(" .?!")
+        resolution = gazetteer.resolve(candidate) if candidate and not _NEAR_ME.fullmatch(candidate) else None
+        if resolution is not None and resolution.best is not None and not resolution.ambiguous:
+            text = q[: match.start()].strip(" ,")
+            if text:
+                return ParsedQuery(text=text, place=candidate, near_me=near_me)
+    bare = _bare_city_tail(q, gazetteer)
+    if bare is not None:
+        return ParsedQuery(text=q[: -len(bare)].strip(" ,"), place=bare, near_me=near_me)
+    return ParsedQuery(text=q, place=None, near_me=near_me)
+
+
+def _bare_city_tail(q: str, gazetteer: Gazetteer) -> str | None:
+    """A city named at the end without "in" ("urologist Denver"): only large, unambiguous cities count,
+    so that ordinary words are never taken for a place."""
+    words = q.strip(" .?!").split()
+    for n in (2, 1):
+        if len(words) <= n:
+            continue
+        tail = " ".join(words[-n:])
+        resolution = gazetteer.resolve(tail)
+        best = resolution.best
+        if best is not None and not resolution.ambiguous and best.population >= BARE_CITY_MIN_POPULATION:
+            return tail
+    return None

@@ -1,0 +1,43 @@
+"""Red flags: emergencies are recognised, near-misses are not (cases in tests/data/redflag_cases.yaml)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from api.triage import match_red_flags
+from caremap.corpus.load import Corpus
+from caremap.settings import PROJECT_ROOT
+
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "redflag_cases.yaml").read_text())
+FLAGS = Corpus.load(PROJECT_ROOT / "corpus").red_flags
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["query"][:40] for c in CASES])
+def test_red_flag_case(case: dict) -> None:
+    match = match_red_flags(case["query"], FLAGS)
+    assert (match.id if match else None) == case["expected"]
+
+
+@pytest.mark.parametrize("query", [
+    "headache worse when upright",
+    "headache after spinal tap, better lying flat",
+    "chronic migraine 20 days a month",
+    "back pain for months",
+    "floaters for years",
+])
+def test_the_briefs_near_misses_are_not_emergencies(query: str) -> None:
+    assert match_red_flags(query, FLAGS) is None
+
+
+def test_sudden_worst_headache_is_an_emergency_with_advice() -> None:
+    match = match_red_flags("sudden worst headache of my life", FLAGS)
+    assert match is not None
+    assert match.level == "emergency"
+    assert "emergency" in match.advice.lower()
+
+
+def test_curly_apostrophes_and_case_do_not_matter() -> None:
+    assert match_red_flags("I CAN’T BREATHE and my lips are blue", FLAGS) is not None
