@@ -77,6 +77,17 @@ def rank_conditions(signals: Mapping[str, Sequence[PieceHit]]) -> dict[str, floa
     return scores
 
 
+def condition_scores(signals: Mapping[str, Sequence[PieceHit]], pattern_conditions: Sequence[str] = ()
+                     ) -> dict[str, float]:
+    """Conditions ranked by the pieces that matched, plus a classic symptom pattern's conditions, which
+    count as much as a condition ranked first by every signal."""
+    scores = rank_conditions(signals)
+    pattern_score = len(signals) / (RRF_K + 1)
+    for condition in pattern_conditions:
+        scores[condition] = scores.get(condition, 0.0) + pattern_score
+    return scores
+
+
 def linked_procedures(condition_scores: Mapping[str, float], links: Mapping[str, Sequence[str]], *,
                       top: int = 3) -> dict[str, float]:
     """Evidence a procedure gets from the conditions the query matched: the condition's score, decayed by
@@ -89,7 +100,8 @@ def linked_procedures(condition_scores: Mapping[str, float], links: Mapping[str,
 
 
 def fuse(signals: Mapping[str, Sequence[PieceHit]], *, weights: Mapping[str, float] | None = None,
-         links: Mapping[str, Sequence[str]] | None = None, limit: int = 10) -> list[ProcedureScore]:
+         links: Mapping[str, Sequence[str]] | None = None, pattern_conditions: Sequence[str] = (),
+         procedure_names: Mapping[str, str] | None = None, limit: int = 10) -> list[ProcedureScore]:
     """Reciprocal-rank fusion of per-signal procedure rankings, plus condition → procedure links and the
     semantic cosine as a tie-breaker."""
     weights = weights or {}
@@ -104,8 +116,8 @@ def fuse(signals: Mapping[str, Sequence[PieceHit]], *, weights: Mapping[str, flo
                 entry.score += w * max(0.0, hit.score - 0.5) * SEMANTIC_BONUS
             entry.evidence.append(Evidence(signal=signal, rank=rank, score=round(hit.score, 4), piece=hit))
     if links:
-        names = {h.slug: h.name for hits in signals.values() for h in hits}
-        for slug, score in linked_procedures(rank_conditions(signals), links).items():
+        names = {**(procedure_names or {}), **{h.slug: h.name for hits in signals.values() for h in hits}}
+        for slug, score in linked_procedures(condition_scores(signals, pattern_conditions), links).items():
             if slug not in names:
                 continue
             entry = fused.setdefault(slug, ProcedureScore(slug=slug, name=names[slug], score=0.0))

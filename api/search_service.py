@@ -14,7 +14,7 @@ from elasticsearch import AsyncElasticsearch
 from api import queries
 from api.errors import bad_parameter
 from api.intent import Intent, ParsedQuery, Vocabulary, parse_query
-from api.interpretation import PieceHit, ProcedureScore, Strategy, fuse, rank_conditions
+from api.interpretation import PieceHit, ProcedureScore, Strategy, condition_scores, fuse
 from api.schemas import (
     ClinicOut,
     ConditionOut,
@@ -30,7 +30,7 @@ from api.schemas import (
     SearchResponse,
     Urgent,
 )
-from api.triage import match_red_flags
+from api.triage import match_red_flags, match_symptom_patterns
 from caremap.corpus.load import Corpus
 from caremap.embedding import Embedder, Vector
 from caremap.es_client import async_client
@@ -171,9 +171,11 @@ class SearchService:
         return {name: [PieceHit.from_hit(h) for h in result["hits"]["hits"]]
                 for name, result in zip(bodies, results, strict=True)}
 
-    def interpret(self, signals: dict[str, list[PieceHit]], intent: Intent) -> list[ProcedureScore]:
+    def interpret(self, signals: dict[str, list[PieceHit]], intent: Intent,
+                  pattern_conditions: list[str]) -> list[ProcedureScore]:
         """Fused ranking; an exact procedure or condition name puts what it names first."""
-        ranked = fuse(signals, links=self.condition_links)
+        ranked = fuse(signals, links=self.condition_links, pattern_conditions=pattern_conditions,
+                      procedure_names=self.procedure_names)
         preferred: list[str] = []
         if intent.type == "procedure" and intent.slug:
             preferred = [intent.slug]
@@ -234,7 +236,9 @@ class SearchService:
         urgent = match_red_flags(params.q, self.corpus.red_flags)
         intent = self.vocabulary.detect(parsed.text)
         signals = await self.signals(parsed.text, params.strategy, timings)
-        ranked = self.interpret(signals, intent)
+        pattern_conditions = [c for p in match_symptom_patterns(parsed.text, self.corpus.symptom_patterns)
+                              for c in p.conditions]
+        ranked = self.interpret(signals, intent, pattern_conditions)
         target = self.target(params, intent, ranked)
         radius, notice = params.radius_km, None
         result: dict[str, Any] = {"hits": {"hits": [], "total": {"value": 0}}}
@@ -251,7 +255,8 @@ class SearchService:
                 text=parsed.text,
                 procedures=[self._interpreted(p, explain=params.explain) for p in ranked],
                 conditions=[ConditionOut(slug=c, name=self.conditions[c].name, score=round(score, 5))
-                            for c, score in sorted(rank_conditions(signals).items(), key=lambda kv: -kv[1])[:5]
+                            for c, score in sorted(condition_scores(signals, pattern_conditions).items(),
+                                                   key=lambda kv: -kv[1])[:5]
                             if c in self.conditions],
             ),
             location=location,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from caremap.corpus.schemas import RedFlag
-
-_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+from api.patterns import first_match, words
+from caremap.corpus.schemas import RedFlag, SymptomPattern
 
 
 @dataclass(frozen=True)
@@ -19,28 +17,17 @@ class UrgentMatch:
     matched: tuple[str, ...]
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("’", "'"))
-
-
-def _has(words: list[str], term: str) -> bool:
-    term = term.lower()
-    if " " in term:  # a multi-word term must appear as a phrase
-        return f" {term} " in f" {' '.join(words)} "
-    if term.endswith("*"):
-        return any(w.startswith(term[:-1]) for w in words)
-    return term in words
-
-
 def match_red_flags(query: str, flags: Sequence[RedFlag]) -> UrgentMatch | None:
-    """The first red flag (the corpus orders them most severe first) one of whose patterns is wholly
-    contained in the query, unless one of its ``not_when`` phrases is present."""
-    words = _words(query)
-    joined = f" {' '.join(words)} "
+    """The first red flag (the corpus orders them most severe first) that the query matches."""
+    query_words = words(query)
     for flag in flags:
-        if any(f" {' '.join(_words(phrase))} " in joined for phrase in flag.not_when):
-            continue
-        for pattern in flag.patterns:
-            if all(_has(words, term) for term in pattern):
-                return UrgentMatch(id=flag.id, level=flag.urgency, advice=flag.advice, matched=tuple(pattern))
+        matched = first_match(query_words, flag.patterns, flag.not_when)
+        if matched:
+            return UrgentMatch(id=flag.id, level=flag.urgency, advice=flag.advice, matched=matched)
     return None
+
+
+def match_symptom_patterns(query: str, patterns: Sequence[SymptomPattern]) -> list[SymptomPattern]:
+    """Every classic symptom pattern the query matches."""
+    query_words = words(query)
+    return [p for p in patterns if first_match(query_words, p.patterns, p.not_when)]

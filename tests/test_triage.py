@@ -41,3 +41,24 @@ def test_sudden_worst_headache_is_an_emergency_with_advice() -> None:
 
 def test_curly_apostrophes_and_case_do_not_matter() -> None:
     assert match_red_flags("I CAN’T BREATHE and my lips are blue", FLAGS) is not None
+
+
+PATTERNS = Corpus.load(PROJECT_ROOT / "corpus").symptom_patterns
+
+
+@pytest.mark.parametrize(("query", "pattern"), [
+    ("headache worse when upright", "orthostatic-headache"),
+    ("my head pounds when I sit and is better lying flat", "orthostatic-headache"),
+    ("headache since my spinal tap", "orthostatic-headache"),
+    ("headache worse lying down in the morning", None),
+    ("headache better when I sit up", None),
+    ("room spins when I roll over in bed", "positional-vertigo"),
+    ("numb fingers at night", "nocturnal-hand-numbness"),
+    ("numb little finger at night", None),
+    ("sore knee", None),
+])
+def test_symptom_patterns(query: str, pattern: str | None) -> None:
+    from api.triage import match_symptom_patterns
+
+    matched = [p.id for p in match_symptom_patterns(query, PATTERNS)]
+    assert matched == ([pattern] if pattern else [])

@@ -68,6 +68,15 @@ def condition_problems(corpus: Corpus) -> Iterator[Problem]:
                 yield Problem(where, condition.slug, "specialties", name, "a name from specialties.yaml")
 
 
+def pattern_problems(corpus: Corpus) -> Iterator[Problem]:
+    conditions = {c.slug for c in corpus.conditions}
+    for pattern in corpus.symptom_patterns:
+        for slug in pattern.conditions:
+            if slug not in conditions:
+                yield Problem("symptom_patterns.yaml", f"id={pattern.id}", "conditions", slug,
+                              "a condition slug from conditions/")
+
+
 def specialty_problems(corpus: Corpus) -> Iterator[Problem]:
     known = {s.name for s in corpus.specialties}
     for entry in corpus.catalog:
@@ -98,7 +107,7 @@ def provider_problems(providers: Iterable[Provider], corpus: Corpus, *, file: st
 def corpus_problems(corpus: Corpus) -> list[Problem]:
     return [
         *article_problems(corpus), *alias_problems(corpus), *condition_problems(corpus),
-        *specialty_problems(corpus),
+        *specialty_problems(corpus), *pattern_problems(corpus),
     ]
 
 

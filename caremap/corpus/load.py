@@ -22,6 +22,7 @@ from caremap.corpus.schemas import (
     Provider,
     RedFlag,
     Specialty,
+    SymptomPattern,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -194,6 +195,7 @@ class Corpus:
     specialties: list[Specialty]
     red_flags: list[RedFlag]
     places: list[Place]
+    symptom_patterns: list[SymptomPattern] = field(default_factory=list)
     ambiguous_aliases: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
@@ -207,6 +209,8 @@ class Corpus:
             "specialties": lambda: _load_yaml_records(_existing(root / "specialties.yaml"), Specialty, "name"),
             "red_flags": lambda: _load_yaml_records(_existing(root / "red_flags.yaml"), RedFlag, "id"),
             "places": lambda: _load_yaml_records(_existing(root / "places.yaml"), Place, "slug"),
+            "symptom_patterns": lambda: _load_yaml_records(
+                _existing(root / "symptom_patterns.yaml"), SymptomPattern, "id"),
         }
         for name, loader in loaders.items():
             try:

@@ -79,6 +79,16 @@ class RedFlag(Record):
     advice: Prose
 
 
+class SymptomPattern(Record):
+    """A classic presentation: word patterns that point to conditions (see symptom_patterns.yaml)."""
+
+    id: Slug
+    note: Prose
+    conditions: tuple[Slug, ...] = Field(min_length=1)
+    patterns: tuple[tuple[NonEmpty, ...], ...] = Field(min_length=1)
+    not_when: tuple[NonEmpty, ...] = ()
+
+
 class Place(Record):
     """A locality of the corpus's own (fictional towns); real places come from the gazetteer package."""
 
