@@ -27,6 +27,7 @@ _FILLER = re.compile(
 _PLACE_TAIL = re.compile(r"(?:\b(?:in|near|around|close to)\s+|,\s*)([^,]+?)\s*$", re.IGNORECASE)
 _NEAR_ME = re.compile(r"\b(near me|nearby|close to me|around me|in my area)\b", re.IGNORECASE)
 FUZZY_THRESHOLD = 90
+SPELLING_THRESHOLD = 80
 BARE_CITY_MIN_POPULATION = 100_000
 _LEAD_JOINERS = {"for", "in", "near", "to", "around", "at"}
 
@@ -60,6 +61,24 @@ class Vocabulary:
             for term in (article.name, *re.findall(r"\(([^)]*)\)", article.name), *article.aliases):
                 self.terms[normalise(term)] = ("procedure", article.slug)
         self._choices = list(self.terms)
+        self.words = frozenset(w for term in self.terms for w in term.split()) | _corpus_words(corpus)
+        self._long_words = sorted(w for w in self.words if len(w) >= 5)
+
+    def correct(self, text: str) -> str | None:
+        """The text with unknown words of five letters or more replaced by their closest corpus word
+        ("colonscopy" → "colonoscopy", "hemroids" → "hemorrhoids"); None when nothing changed."""
+        changed = False
+        out: list[str] = []
+        for word in re.findall(r"[A-Za-z0-9']+", text):
+            lower = word.lower()
+            if len(lower) >= 5 and lower not in self.words:
+                best = process.extractOne(lower, self._long_words, scorer=fuzz.ratio, score_cutoff=SPELLING_THRESHOLD)
+                if best is not None:
+                    out.append(best[0])
+                    changed = True
+                    continue
+            out.append(lower)
+        return " ".join(out) if changed else None
 
     def detect(self, text: str) -> Intent:
         """Exact name or alias (with or without the words that ask for a provider), then a close spelling,
@@ -95,6 +114,15 @@ class Vocabulary:
         if best is None:
             return None
         return Intent(type="procedure", slug=self.terms[best[1]][1], matched=best[1])
+
+
+def _corpus_words(corpus: Corpus) -> frozenset[str]:
+    texts: list[str] = []
+    for article in corpus.articles:
+        texts.extend([*article.lay_phrases, *article.sections.values()])
+    for condition in corpus.conditions:
+        texts.extend([*condition.lay_phrases, condition.summary])
+    return frozenset(w for t in texts for w in re.findall(r"[a-z0-9']+", t.lower()))
 
 
 def normalise(text: str) -> str:

@@ -164,7 +164,7 @@ class SearchService:
         if strategy in ("semantic", "hybrid"):
             bodies["semantic"] = queries.semantic_pieces(await self.vectors.get(q, timings))
         if strategy in ("lexical", "hybrid"):
-            bodies["lexical"] = queries.lexical_pieces(q)
+            bodies["lexical"] = queries.lexical_pieces(q, corrected=self.vocabulary.correct(q))
         started = time.perf_counter()
         results = await asyncio.gather(*(self.es.search(index=alias, **body) for body in bodies.values()))
         timings.es_ms += (time.perf_counter() - started) * 1000

@@ -11,6 +11,7 @@ Server-Timing header for the embedding and Elasticsearch shares. Prints figures;
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import time
@@ -66,11 +67,16 @@ def main() -> None:
     print(f"bulk + ES         {report['load_s'] - report['embed_s']:.1f} s   "
           f"({(report['load_s'] - report['embed_s']) / wall:.0%} of wall time)")
 
+    for noisy in ("caremap.access", "httpx", "httpx2", "elastic_transport"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     judged = [j.query for j in load_judgments(PROJECT_ROOT / "corpus" / "judgments" / "dev.yaml")]
     params = [{"q": judged[i % len(judged)], "near": PLACES[i % len(PLACES)]} for i in range(args.queries)]
     total, embed, es, overhead = [], [], [], []
     try:
-        with TestClient(create_app(settings)) as client:
+        app = create_app(settings)
+        for noisy in ("caremap.access", "httpx", "httpx2"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        with TestClient(app) as client:
             client.get("/v1/search", params={"q": "warm up", "near": "Boston"})
             for p in params:
                 t0 = time.perf_counter()
