@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.logging import install_request_logging
-from api.routes import router
+from api.routes import ROUTERS
 from api.search_service import SearchService
 from caremap.settings import Settings, get_settings
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.include_router(router)
+    for router in ROUTERS:
+        app.include_router(router)
     install_request_logging(app)
     return app

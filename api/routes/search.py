@@ -1,4 +1,4 @@
-"""Thin routes: validate, call the service, return a response model."""
+"""Search and evaluation routes: validate, call the service, return a response model."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import asyncio
 import time
 from typing import Annotated
 
-from elasticsearch import ApiError, TransportError
 from fastapi import APIRouter, Query, Response
 
 from api.deps import SearchDep, SettingsDep
-from api.schemas import EvalFailure, EvalRequest, EvalResponse, Health, SearchResponse, Strategy
+from api.schemas import EvalFailure, EvalRequest, EvalResponse, SearchResponse, Strategy
 from api.search_service import SearchParams, Timings
 
 router = APIRouter()
@@ -52,30 +51,3 @@ async def evaluate(service: SearchDep, request: EvalRequest) -> EvalResponse:
         metrics=report,
         failures={s: [EvalFailure(**f) for f in evaluation.failures(outcomes, s)] for s in request.strategies},
     )
-
-
-@router.get("/healthz", response_model=Health, tags=["operations"], summary="The process is up")
-async def healthz() -> Health:
-    return Health(status="ok")
-
-
-@router.get("/readyz", response_model=Health, tags=["operations"],
-            summary="Elasticsearch is reachable and the aliases serve an index")
-async def readyz(service: SearchDep, settings: SettingsDep, response: Response) -> Health:
-    checks: dict[str, str] = {}
-    try:
-        health = await service.es.options(request_timeout=2).cluster.health()
-        checks["elasticsearch"] = str(health["status"])
-        for index in ("procedures", "providers"):
-            alias = settings.alias(index)
-            exists = await service.es.options(request_timeout=2).indices.exists_alias(name=alias)
-            checks[alias] = "present" if exists else "missing"
-    except (ApiError, TransportError) as e:
-        checks["elasticsearch"] = f"unreachable ({type(e).__name__})"
-    ready = checks.get("elasticsearch") in {"green", "yellow"} and all(
-        v == "present" for k, v in checks.items() if k != "elasticsearch"
-    )
-    if not ready:
-        response.status_code = 503
-        response.headers["Retry-After"] = "5"
-    return Health(status="ok" if ready else "unavailable", checks=checks)
