@@ -4,7 +4,7 @@ VENV = $(shell scripts/bootstrap)
 PY = $(VENV)/bin/python
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run test check lint typecheck pytest es-up es-down bench eval lock
+.PHONY: run test check lint typecheck pytest es-up es-down bench eval lock openapi
 
 run:  ## Local Elasticsearch up, sample corpus indexed (once), API on http://127.0.0.1:8000
 	$(PY) -m caremap run
@@ -30,6 +30,9 @@ es-down:
 
 bench:  ## Indexing throughput and query latency on the sample corpus (uses the test node port)
 	$(PY) -m bench.search_bench
+
+openapi:  ## Regenerate the committed openapi.json (tests/test_openapi_contract.py compares against it)
+	$(PY) -m caremap openapi
 
 lock:  ## Re-resolve requirements.lock from pyproject.toml in a scratch venv
 	rm -rf /tmp/caremap-lock && python3.11 -m venv /tmp/caremap-lock \

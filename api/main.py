@@ -8,10 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.contract import install_contract
 from api.errors import install_error_handlers
 from api.logging import install_request_logging
+from api.metrics import install_metrics
 from api.routes import ROUTERS
 from api.search_service import SearchService
+from api.security import install_access_control, install_cors
 from caremap.settings import Settings, get_settings
 
 API_VERSION = "1.0.0"
@@ -41,5 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    # Middleware added later wraps the earlier: CORS > metrics > request log > API key and rate limit > routes.
+    install_access_control(app, settings)
     install_request_logging(app)
+    install_metrics(app)
+    install_cors(app, settings)
+    install_contract(app)
     return app

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from dataclasses import dataclass
+from typing import Any, Literal
 
 PIECE_FIELDS = ["slug", "name", "kind", "section", "condition", "text"]
 
@@ -48,25 +50,79 @@ def lexical_pieces(text: str, *, size: int = 80, corrected: str | None = None) -
     }
 
 
+@dataclass(frozen=True)
+class ProviderFilters:
+    """The directory filters a caller may add; each given one is a hard filter."""
+
+    specialties: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    gender: str | None = None
+    accepting_new_patients: bool | None = None
+    telehealth: bool | None = None
+    insurance: tuple[str, ...] = ()
+    min_rating: float | None = None
+
+    def clauses(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        if self.specialties:
+            out.append({"terms": {"specialties": list(self.specialties)}})
+        if self.languages:
+            out.append({"terms": {"languages": list(self.languages)}})
+        if self.gender:
+            out.append({"term": {"gender": self.gender}})
+        if self.accepting_new_patients is not None:
+            out.append({"term": {"accepting_new_patients": self.accepting_new_patients}})
+        if self.telehealth is not None:
+            out.append({"term": {"telehealth": self.telehealth}})
+        if self.insurance:
+            out.append({"terms": {"insurance_networks": list(self.insurance)}})
+        if self.min_rating is not None:
+            out.append({"range": {"rating": {"gte": self.min_rating}}})
+        return out
+
+
+SortOrder = Literal["relevance", "distance", "rating"]
+DISTANCE_BANDS_KM = (5, 10, 25, 50, 100)
+
+
+def provider_sort(order: SortOrder, origin: dict[str, float]) -> list[dict[str, Any]]:
+    """Sort clauses; every order ends with the distance and the unique id, so paging is stable."""
+    distance = {"_geo_distance": {"clinic.location": origin, "order": "asc", "unit": "km"}}
+    if order == "distance":
+        return [distance, {"id": "asc"}]
+    if order == "rating":
+        return [{"rating": {"order": "desc", "missing": "_last"}}, {"review_count": "desc"}, distance, {"id": "asc"}]
+    return [{"_score": "desc"}, distance, {"id": "asc"}]
+
+
+def distance_sort_index(order: SortOrder) -> int:
+    """Where the distance (km) sits among a hit's sort values for ``order``."""
+    return {"distance": 0, "relevance": 1, "rating": 2}[order]
+
+
 def providers_near(
     *, procedures: list[str], lat: float, lon: float, radius_km: float, size: int,
-    specialties: list[str] | None = None,
+    specialties: list[str] | None = None, filters: ProviderFilters | None = None,
+    order: SortOrder = "relevance", search_after: list[Any] | None = None, facets: bool = False,
 ) -> dict[str, Any]:
-    """Providers inside the radius who perform one of ``procedures`` (when given) and have one of
-    ``specialties`` (when given); both are hard filters."""
+    """Providers inside the radius who perform one of ``procedures`` (when given), have one of
+    ``specialties`` (when given) and pass the caller's ``filters``; all are hard filters."""
     origin = {"lat": lat, "lon": lon}
-    filters: list[dict[str, Any]] = [{"geo_distance": {"distance": f"{radius_km}km", "clinic.location": origin}}]
+    clauses: list[dict[str, Any]] = [{"geo_distance": {"distance": f"{radius_km}km", "clinic.location": origin}}]
     if procedures:
-        filters.append({"terms": {"procedures": procedures}})
+        clauses.append({"terms": {"procedures": procedures}})
     if specialties:
-        filters.append({"terms": {"specialties": specialties}})
-    return {
+        clauses.append({"terms": {"specialties": specialties}})
+    if filters is not None:
+        clauses.extend(filters.clauses())
+    body: dict[str, Any] = {
         "size": size,
         "track_total_hits": True,
+        "track_scores": True,
         "_source": {"excludes": ["vector", "bio"]},
         "query": {
             "function_score": {
-                "query": {"bool": {"filter": filters}},
+                "query": {"bool": {"filter": clauses}},
                 "functions": [
                     {"gauss": {"clinic.location": {"origin": origin, "scale": f"{max(radius_km / 2, 0.5)}km",
                                                    "decay": 0.5}}, "weight": 0.6},
@@ -78,26 +134,41 @@ def providers_near(
                 "boost_mode": "replace",
             }
         },
-        "sort": [
-            {"_score": "desc"},
-            {"_geo_distance": {"clinic.location": origin, "order": "asc", "unit": "km"}},
-            {"id": "asc"},
-        ],
+        "sort": provider_sort(order, origin),
+    }
+    if search_after is not None:
+        body["search_after"] = search_after
+    if facets:
+        body["aggs"] = provider_facets(origin)
+    return body
+
+
+def provider_facets(origin: dict[str, float]) -> dict[str, Any]:
+    """Counts for the current query: specialties, languages, distance bands, availability flags."""
+    bounds = (0, *DISTANCE_BANDS_KM)
+    ranges = [{"key": f"{a}-{b} km", "from": a, "to": b} for a, b in itertools.pairwise(bounds)]
+    return {
+        "specialties": {"terms": {"field": "specialties", "size": 25}},
+        "languages": {"terms": {"field": "languages", "size": 25}},
+        "accepting_new_patients": {"terms": {"field": "accepting_new_patients"}},
+        "telehealth": {"terms": {"field": "telehealth"}},
+        "distance_bands": {"geo_distance": {"field": "clinic.location", "origin": origin, "unit": "km",
+                                            "ranges": ranges}},
     }
 
 
-def nearest_performer(*, procedures: list[str], lat: float, lon: float,
-                      specialties: list[str] | None = None) -> dict[str, Any]:
-    """The closest matching provider, at any distance (for honest empty states)."""
+def nearest_performers(*, procedures: list[str], lat: float, lon: float, size: int = 1,
+                       specialties: list[str] | None = None) -> dict[str, Any]:
+    """The closest matching providers, at any distance (for honest empty states)."""
     origin = {"lat": lat, "lon": lon}
-    filters: list[dict[str, Any]] = []
+    clauses: list[dict[str, Any]] = []
     if procedures:
-        filters.append({"terms": {"procedures": procedures}})
+        clauses.append({"terms": {"procedures": procedures}})
     if specialties:
-        filters.append({"terms": {"specialties": specialties}})
+        clauses.append({"terms": {"specialties": specialties}})
     return {
-        "size": 1,
+        "size": size,
         "_source": ["id"],
-        "query": {"bool": {"filter": filters}},
+        "query": {"bool": {"filter": clauses}},
         "sort": [{"_geo_distance": {"clinic.location": origin, "order": "asc", "unit": "km"}}],
     }

@@ -107,9 +107,22 @@ class ProviderResult(BaseModel):
     rating: float | None
     review_count: int
     fictional: bool
-    score: float
+    score: float | None = Field(description="Relevance score (absent when sorting by distance or rating)")
     why: str = Field(description="One line on why this provider matched")
     explanation: ProviderExplanation | None = None
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    specialties: list[FacetCount]
+    languages: list[FacetCount]
+    accepting_new_patients: list[FacetCount]
+    telehealth: list[FacetCount]
+    distance_bands: list[FacetCount]
 
 
 class Urgent(BaseModel):
@@ -130,6 +143,9 @@ class SearchResponse(BaseModel):
     notice: str | None = Field(default=None, description="Honest note for empty or widened results")
     providers: list[ProviderResult]
     total_providers: int
+    sort: Literal["relevance", "distance", "rating"] = "relevance"
+    facets: Facets | None = Field(default=None, description="Counts for the current query (first page only)")
+    next_cursor: str | None = Field(default=None, description="Pass as cursor= for the next page")
     ranking: str
 
 
@@ -155,3 +171,25 @@ class EvalFailure(BaseModel):
 class EvalResponse(BaseModel):
     metrics: dict[str, dict[str, float]] = Field(description="Per strategy: top1, top3, mrr, ndcg@10, ...")
     failures: dict[str, list[EvalFailure]] = Field(description="Per strategy: queries without the answer first")
+
+
+class Subject(BaseModel):
+    type: Literal["procedure", "condition"]
+    slug: str
+    name: str
+    summary: str
+
+
+class BestOfResponse(BaseModel):
+    """The data behind a "Best doctors near you for X in Y" page."""
+
+    title: str
+    subject: Subject
+    location: ResolvedLocation
+    radius_km: float
+    requested_radius_km: float
+    widened: bool
+    notice: str | None = None
+    providers: list[ProviderResult]
+    total_providers: int
+    ranking: str

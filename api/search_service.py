@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch
+from elasticsearch import AsyncElasticsearch, NotFoundError
 
 from api import queries
-from api.errors import bad_parameter
+from api.cursor import Cursor, binding_for
+from api.errors import ApiProblem, bad_parameter
 from api.intent import Intent, ParsedQuery, Vocabulary, parse_query
 from api.interpretation import PieceHit, ProcedureScore, Strategy, condition_scores, fuse
+from api.queries import ProviderFilters, SortOrder
 from api.schemas import (
+    BestOfResponse,
     ClinicOut,
     ConditionOut,
     Coordinates,
+    Facets,
     IntentOut,
     Interpretation,
     InterpretedProcedure,
@@ -28,8 +33,10 @@ from api.schemas import (
     ProviderResult,
     ResolvedLocation,
     SearchResponse,
+    Subject,
     Urgent,
 )
+from api.suggest import Suggester
 from api.triage import match_red_flags, match_symptom_patterns
 from caremap.corpus.load import Corpus
 from caremap.embedding import Embedder, Vector
@@ -39,6 +46,8 @@ from caremap.settings import Settings
 
 WIDEN_FACTOR = 2.0
 MAX_WIDEN_KM = 200.0
+NEAREST_FALLBACK = 3  # beyond MAX_WIDEN_KM, show this many nearest performers rather than nothing
+PIT_KEEP_ALIVE = "5m"
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,23 @@ class SearchParams:
     strategy: Strategy = "hybrid"
     explain: bool = False
     procedure: str | None = None
+    filters: ProviderFilters = field(default_factory=ProviderFilters)
+    sort: SortOrder = "relevance"
+    cursor: str | None = None
+
+    def binding(self) -> str:
+        """What a page cursor is bound to: everything but the cursor and the presentation flags."""
+        return binding_for({k: v for k, v in asdict(self).items() if k not in {"cursor", "explain"}})
+
+
+@dataclass
+class ProviderPage:
+    radius_km: float
+    hits: list[dict[str, Any]]
+    total: int
+    facets: dict[str, Any] | None = None
+    next_cursor: str | None = None
+    nearest_fallback: bool = False
 
 
 @dataclass
@@ -112,6 +138,7 @@ class SearchService:
         self.condition_links = {c.slug: c.procedures for c in corpus.conditions}
         self.conditions = {c.slug: c for c in corpus.conditions}
         self.vocabulary = Vocabulary(corpus)
+        self.suggester = Suggester(corpus, gazetteer)  # typeahead keys, built once
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchService:
@@ -123,7 +150,7 @@ class SearchService:
     async def close(self) -> None:
         await self.es.close()
 
-    async def _search(self, timings: Timings, index: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _search(self, timings: Timings, index: str | None, body: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         result = await self.es.search(index=index, **body)
         timings.es_ms += (time.perf_counter() - started) * 1000
@@ -206,25 +233,71 @@ class SearchService:
         return None
 
     # -- providers ---------------------------------------------------------------------------------
-    async def providers(self, target: Target, location: ResolvedLocation, radius_km: float,
-                        size: int, timings: Timings) -> tuple[float, dict[str, Any]]:
-        """Search inside the radius; when nobody is there, widen step by step up to MAX_WIDEN_KM."""
+    async def providers(self, target: Target, location: ResolvedLocation, params: SearchParams,
+                        timings: Timings) -> ProviderPage:
+        """One page of providers. The first page searches the asked radius and, when nobody is there, widens
+        it step by step up to MAX_WIDEN_KM, then falls back to the nearest performers at any distance;
+        later pages continue from a cursor inside a point in time, so no provider repeats or is skipped."""
+        if params.cursor:
+            return await self._next_page(target, location, params, timings)
         alias = self.settings.alias("providers")
-        radius = radius_km
+        radius = params.radius_km
         while True:
-            body = queries.providers_near(procedures=target.procedures, specialties=target.specialties,
-                                          lat=location.lat, lon=location.lon, radius_km=radius, size=size)
-            result = await self._search(timings, alias, body)
+            result = await self._search(timings, alias, self._providers_body(target, location, params, radius,
+                                                                            facets=True))
             if result["hits"]["hits"] or radius >= MAX_WIDEN_KM:
-                return radius, result
+                break
             radius = min(radius * WIDEN_FACTOR, MAX_WIDEN_KM)
+        fallback = False
+        if not result["hits"]["hits"]:
+            nearest = await self.nearest_km(target, location, timings, rank=NEAREST_FALLBACK)
+            if nearest is not None and nearest > radius:
+                radius, fallback = math.ceil(nearest), True
+                result = await self._search(timings, alias, self._providers_body(target, location, params, radius,
+                                                                                facets=True))
+        page = ProviderPage(radius_km=radius, hits=result["hits"]["hits"], total=int(result["hits"]["total"]["value"]),
+                            facets=_facets(result.get("aggregations")), nearest_fallback=fallback)
+        if page.total > len(page.hits) and page.hits:
+            pit = await self.es.open_point_in_time(index=alias, keep_alive=PIT_KEEP_ALIVE)
+            page.next_cursor = Cursor(pit=pit["id"], after=page.hits[-1]["sort"], radius_km=radius,
+                                      binding=params.binding()).encode()
+        return page
 
-    async def nearest_km(self, target: Target, location: ResolvedLocation, timings: Timings) -> float | None:
-        body = queries.nearest_performer(procedures=target.procedures, specialties=target.specialties,
-                                         lat=location.lat, lon=location.lon)
+    async def _next_page(self, target: Target, location: ResolvedLocation, params: SearchParams,
+                         timings: Timings) -> ProviderPage:
+        assert params.cursor is not None
+        cursor = Cursor.decode(params.cursor, binding=params.binding())
+        body = self._providers_body(target, location, params, cursor.radius_km, facets=False)
+        body["search_after"] = cursor.after
+        body["pit"] = {"id": cursor.pit, "keep_alive": PIT_KEEP_ALIVE}
+        try:
+            result = await self._search(timings, None, body)
+        except NotFoundError as e:  # the point in time expired or was closed
+            raise bad_parameter("cursor", params.cursor[:40], "expired; run the search again from page one") from e
+        hits = result["hits"]["hits"]
+        total = int(result["hits"]["total"]["value"])
+        page = ProviderPage(radius_km=cursor.radius_km, hits=hits, total=total)
+        if hits and len(hits) == params.size:
+            page.next_cursor = Cursor(pit=result.get("pit_id", cursor.pit), after=hits[-1]["sort"],
+                                      radius_km=cursor.radius_km, binding=cursor.binding).encode()
+        return page
+
+    def _providers_body(self, target: Target, location: ResolvedLocation, params: SearchParams, radius: float,
+                        *, facets: bool) -> dict[str, Any]:
+        return queries.providers_near(
+            procedures=target.procedures, specialties=target.specialties, filters=params.filters,
+            order=params.sort, lat=location.lat, lon=location.lon, radius_km=radius, size=params.size,
+            facets=facets,
+        )
+
+    async def nearest_km(self, target: Target, location: ResolvedLocation, timings: Timings, *,
+                         rank: int = 1) -> float | None:
+        """Distance to the rank-th nearest matching provider (or the farthest there is), at any distance."""
+        body = queries.nearest_performers(procedures=target.procedures, specialties=target.specialties,
+                                          lat=location.lat, lon=location.lon, size=rank)
         result = await self._search(timings, self.settings.alias("providers"), body)
         hits = result["hits"]["hits"]
-        return float(hits[0]["sort"][0]) if hits else None
+        return float(hits[-1]["sort"][0]) if hits else None
 
     # -- the whole search --------------------------------------------------------------------------
     async def search(self, params: SearchParams, timings: Timings | None = None) -> SearchResponse:
@@ -240,12 +313,13 @@ class SearchService:
                               for c in p.conditions]
         ranked = self.interpret(signals, intent, pattern_conditions)
         target = self.target(params, intent, ranked)
-        radius, notice = params.radius_km, None
-        result: dict[str, Any] = {"hits": {"hits": [], "total": {"value": 0}}}
+        page, notice = ProviderPage(radius_km=params.radius_km, hits=[], total=0), None
         if target is not None:
-            radius, result = await self.providers(target, location, params.radius_km, params.size, timings)
-            notice = await self._notice(target, location, params.radius_km, radius, result, timings)
+            page = await self.providers(target, location, params, timings)
+            if not params.cursor:
+                notice = await self._notice(target, location, params, page, timings)
         chosen = set(target.procedures) if target else set()
+        distance_at = queries.distance_sort_index(params.sort)
         return SearchResponse(
             query=params.q,
             intent=IntentOut(type=intent.type, slug=intent.slug, matched=intent.matched),
@@ -260,25 +334,66 @@ class SearchService:
                             if c in self.conditions],
             ),
             location=location,
-            radius_km=radius,
+            radius_km=page.radius_km,
             requested_radius_km=params.radius_km,
-            widened=radius > params.radius_km,
+            widened=page.radius_km > params.radius_km,
             notice=notice,
-            providers=[self._provider(h, chosen, radius, explain=params.explain) for h in result["hits"]["hits"]],
-            total_providers=int(result["hits"]["total"]["value"]),
+            providers=[self._provider(h, chosen, page.radius_km, distance_at=distance_at, explain=params.explain)
+                       for h in page.hits],
+            total_providers=page.total,
+            facets=Facets.model_validate(page.facets) if page.facets else None,
+            next_cursor=page.next_cursor,
+            sort=params.sort,
             ranking=queries.RANKING_RULE,
         )
 
-    async def _notice(self, target: Target, location: ResolvedLocation, asked: float, used: float,
-                      result: dict[str, Any], timings: Timings) -> str | None:
-        hits = result["hits"]["hits"]
-        if not hits:
+    async def best_of(self, *, procedure: str | None, condition: str | None, params: SearchParams,
+                      timings: Timings | None = None) -> BestOfResponse:
+        """A procedure's or condition's summary plus its ranked providers near the place, never empty when
+        anyone anywhere performs it (the page then says how far the nearest ones are)."""
+        timings = timings or Timings()
+        if (procedure is None) == (condition is None):
+            raise bad_parameter("procedure", procedure, "give exactly one of procedure= or condition=")
+        location = self.resolve_location(params)
+        if procedure is not None:
+            if procedure not in self.procedure_names:
+                raise ApiProblem(404, "Unknown procedure", f"procedure={procedure!r} is not in the catalogue")
+            article = self.corpus.article(procedure)
+            subject = Subject(type="procedure", slug=procedure, name=article.name,
+                              summary=_first_sentences(article.sections["What it is"]))
+            target = Target(procedures=[procedure], label=article.name)
+            title = f"Best Doctor List Near You for {article.name} in {location.label}"
+        else:
+            assert condition is not None
+            if condition not in self.conditions:
+                raise ApiProblem(404, "Unknown condition", f"condition={condition!r} is not in the corpus")
+            found = self.conditions[condition]
+            subject = Subject(type="condition", slug=condition, name=found.name, summary=found.summary)
+            target = Target(procedures=list(found.procedures), specialties=list(found.specialties), label=found.name)
+            title = f"Best {found.name} Doctors Near {location.label}"
+        page = await self.providers(target, location, params, timings)
+        notice = await self._notice(target, location, params, page, timings)
+        distance_at = queries.distance_sort_index(params.sort)
+        return BestOfResponse(
+            title=title, subject=subject, location=location, radius_km=page.radius_km,
+            requested_radius_km=params.radius_km, widened=page.radius_km > params.radius_km, notice=notice,
+            providers=[self._provider(h, set(target.procedures), page.radius_km, distance_at=distance_at,
+                                      explain=False) for h in page.hits],
+            total_providers=page.total, ranking=queries.RANKING_RULE,
+        )
+
+    async def _notice(self, target: Target, location: ResolvedLocation, params: SearchParams, page: ProviderPage,
+                      timings: Timings) -> str | None:
+        asked, used = params.radius_km, page.radius_km
+        if not page.hits:
             nearest = await self.nearest_km(target, location, timings)
             where = f"; the nearest is {nearest:.0f} km away" if nearest is not None else ""
             return f"No {target.label} providers within {used:.0f} km of {location.label}{where}."
         if used > asked:
-            nearest_km = min(float(h["sort"][1]) for h in hits)
-            return (f"No {target.label} providers within {asked:.0f} km; widened the search to {used:.0f} km "
+            nearest_km = min(_distance(h, queries.distance_sort_index(params.sort)) for h in page.hits)
+            how = ("showing the nearest ones" if page.nearest_fallback
+                   else f"widened the search to {used:.0f} km")
+            return (f"No {target.label} providers within {asked:.0f} km; {how} "
                     f"(nearest {nearest_km:.0f} km away).")
         return None
 
@@ -293,9 +408,10 @@ class SearchService:
         return InterpretedProcedure(slug=p.slug, name=p.name, score=round(p.score, 5), conditions=p.conditions,
                                     explanation=explanation)
 
-    def _provider(self, hit: dict[str, Any], chosen: set[str], radius: float, *, explain: bool) -> ProviderResult:
+    def _provider(self, hit: dict[str, Any], chosen: set[str], radius: float, *, distance_at: int,
+                  explain: bool) -> ProviderResult:
         src = hit["_source"]
-        distance = round(float(hit["sort"][1]), 2)
+        distance = round(_distance(hit, distance_at), 2)
         matched = [s for s in src["procedures"] if s in chosen]
         explanation = None
         if explain:
@@ -304,7 +420,8 @@ class SearchService:
             rating = 0.06 * (src.get("rating") if src.get("rating") is not None else 3.0)
             reviews = 0.033 * math.log10(1 + src.get("review_count", 0))
             explanation = ProviderExplanation(distance_decay=round(decay, 4), rating_component=round(rating, 4),
-                                              reviews_component=round(reviews, 4), total=round(hit["_score"], 4))
+                                              reviews_component=round(reviews, 4),
+                                              total=round(decay + rating + reviews, 4))
         names = ", ".join(self.procedure_names.get(s, s) for s in matched) or ", ".join(src["specialties"])
         return ProviderResult(
             id=src["id"], name=src["name"], credentials=src["credentials"], specialties=src["specialties"],
@@ -313,8 +430,32 @@ class SearchService:
                              location=Coordinates(**src["clinic"]["location"])),
             distance_km=distance, accepting_new_patients=src["accepting_new_patients"],
             telehealth=src["telehealth"], languages=src["languages"], rating=src.get("rating"),
-            review_count=src.get("review_count", 0), fictional=src["fictional"], score=round(hit["_score"], 4),
+            review_count=src.get("review_count", 0), fictional=src["fictional"],
+            score=round(hit["_score"], 4) if hit.get("_score") is not None else None,
             why=f"{'Performs ' if matched else ''}{names}; {distance:.1f} km away"
                 + (f"; rated {src['rating']:.1f} ({src['review_count']} reviews)" if src.get("rating") else ""),
             explanation=explanation,
         )
+
+
+def _first_sentences(text: str, count: int = 2) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    return " ".join(sentences[:count])
+
+
+def _distance(hit: dict[str, Any], index: int) -> float:
+    return float(hit["sort"][index])
+
+
+def _facets(aggs: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not aggs:
+        return None
+    def buckets(name: str) -> list[dict[str, Any]]:
+        return [{"value": b.get("key_as_string", b["key"]), "count": b["doc_count"]} for b in aggs[name]["buckets"]]
+    return {
+        "specialties": buckets("specialties"),
+        "languages": buckets("languages"),
+        "accepting_new_patients": buckets("accepting_new_patients"),
+        "telehealth": buckets("telehealth"),
+        "distance_bands": [{"value": b["key"], "count": b["doc_count"]} for b in aggs["distance_bands"]["buckets"]],
+    }

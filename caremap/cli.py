@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from caremap.settings import get_settings
+from caremap.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(
     help="caremap: symptoms to procedures to the clinicians near you.", no_args_is_help=True,
@@ -145,6 +145,35 @@ def evaluate(
     typer.echo(evaluation.table(report))
     for path in evaluation.write_reports(report, outcomes, out):
         typer.echo(f"wrote {path}")
+
+
+@app.command()
+def openapi(
+    out: Annotated[Path, typer.Option(help="Where to write the document")] = PROJECT_ROOT / "openapi.json",
+) -> None:
+    """Write the API's OpenAPI document (sorted keys, indented) without contacting Elasticsearch."""
+    from api.contract import render_openapi
+    from api.main import create_app
+
+    out.write_text(render_openapi(create_app(get_settings())))
+    typer.echo(f"wrote {out}")
+
+
+@app.command("hash-key")
+def hash_key(
+    new: Annotated[bool, typer.Option(help="Generate a random key and print it with its digest")] = False,
+) -> None:
+    """Print the sha256 digest of an API key (read from stdin or a prompt) for CAREMAP_API_KEYS."""
+    import secrets
+
+    from api.security import hash_key as digest
+
+    if new:
+        key = secrets.token_urlsafe(32)
+        typer.echo(f"key (give to the caller, store nowhere): {key}")
+    else:
+        key = typer.prompt("API key", hide_input=True).strip()
+    typer.echo(digest(key))
 
 
 @app.command()

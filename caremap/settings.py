@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: The Elasticsearch release the project provisions locally; pinned here and nowhere else.
 ELASTICSEARCH_VERSION = "9.2.0"
@@ -18,6 +20,8 @@ ELASTICSEARCH_VERSION = "9.2.0"
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 def _default_home() -> Path:
@@ -67,12 +71,59 @@ class Settings(BaseSettings):
     # Logging of health data: off by default (symptom text and precise locations are sensitive).
     log_queries: bool = False
 
+    # Access for service callers. Keys are stored only as sha256 hex digests (`caremap hash-key`); lists are
+    # comma-separated or JSON. Off by default: the local `run` stays key-less.
+    auth_enabled: bool = False
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Per API key (per client IP when auth is off), moving window, e.g. "120/minute" or "10/second".
+    rate_limit: str = "120/minute"
+    # Browser origins allowed to call the API cross-origin; empty means no CORS headers at all.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _hashed_keys_only(cls, keys: list[str]) -> list[str]:
+        for n, key in enumerate(keys):
+            if not _SHA256_HEX.fullmatch(key):
+                raise ValueError(
+                    f"CAREMAP_API_KEYS item {n + 1} is not a sha256 hex digest (64 hex characters); "
+                    "store hashes, never keys: `python -m caremap hash-key`"
+                )
+        return [key.lower() for key in keys]
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as e:
+            raise ValueError(f"CAREMAP_RATE_LIMIT={value!r}: expected '<count>/<period>', e.g. '120/minute'") from e
+        return value
+
     @model_validator(mode="after")
     def _production_needs_credentials(self) -> Settings:
         if self.environment == "production" and self.es_password is None and self.es_api_key is None:
             raise ValueError(
                 "CAREMAP_ES_PASSWORD or CAREMAP_ES_API_KEY must be set when CAREMAP_ENVIRONMENT=production"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _auth_needs_keys(self) -> Settings:
+        if self.auth_enabled and not self.api_keys:
+            raise ValueError("CAREMAP_AUTH_ENABLED=true needs CAREMAP_API_KEYS (sha256 digests of the keys)")
         return self
 
     @property

@@ -25,8 +25,9 @@ TEST_ES_URL = os.environ.get("CAREMAP_TEST_ES_URL", "http://127.0.0.1:9250")
 
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
+    # The whole suite calls from one client address: the rate limit is tested on apps of its own.
     return Settings(es_url=TEST_ES_URL, environment="test", index_prefix=f"test-{uuid.uuid4().hex[:8]}",
-                    corpus_dir=PROJECT_ROOT / "corpus")
+                    corpus_dir=PROJECT_ROOT / "corpus", rate_limit="1000000/minute")
 
 
 @pytest.fixture(scope="session")

@@ -37,10 +37,30 @@ def test_providers_near_filters_by_radius_and_procedure(radius: float, scale: st
     assert "vector" in body["_source"]["excludes"]
 
 
-def test_nearest_performer_has_no_distance_limit() -> None:
-    body = queries.nearest_performer(procedures=["x"], lat=1.0, lon=2.0)
+def test_nearest_performers_have_no_distance_limit() -> None:
+    body = queries.nearest_performers(procedures=["x"], lat=1.0, lon=2.0, size=3)
     assert body["query"] == {"bool": {"filter": [{"terms": {"procedures": ["x"]}}]}}
-    assert body["size"] == 1
+    assert body["size"] == 3
+
+
+@pytest.mark.parametrize(("order", "first"), [("relevance", "_score"), ("distance", "_geo_distance"),
+                                              ("rating", "rating")])
+def test_every_sort_order_ends_with_distance_and_id(order: str, first: str) -> None:
+    sort = queries.provider_sort(order, {"lat": 1.0, "lon": 2.0})  # type: ignore[arg-type]
+    assert first in sort[0]
+    assert sort[-1] == {"id": "asc"}
+    assert "_geo_distance" in sort[queries.distance_sort_index(order)]  # type: ignore[arg-type]
+
+
+def test_filters_become_filter_clauses() -> None:
+    filters = queries.ProviderFilters(languages=("Spanish",), telehealth=True, min_rating=4.5, gender="female")
+    assert filters.clauses() == [
+        {"terms": {"languages": ["Spanish"]}},
+        {"term": {"gender": "female"}},
+        {"term": {"telehealth": True}},
+        {"range": {"rating": {"gte": 4.5}}},
+    ]
+    assert queries.ProviderFilters().clauses() == []
 
 
 def test_providers_near_adds_a_specialty_filter_and_can_drop_the_procedure_one() -> None:

@@ -225,3 +225,105 @@ def test_eval_endpoint_scores_a_judgment_set(api: TestClient) -> None:
 def test_eval_endpoint_rejects_an_unknown_strategy(api: TestClient) -> None:
     response = api.post("/v1/eval", json={"judgments": [{"query": "x"}], "strategies": ["magic"]})
     assert response.status_code == 422
+
+
+def test_filters_are_hard_filters(api: TestClient) -> None:
+    body = search(api, q="knee pain", near="Boston", language="Spanish", accepting_new_patients="true",
+                  min_rating=4.0, size=50)
+    assert body["providers"]
+    for p in body["providers"]:
+        assert "Spanish" in p["languages"]
+        assert p["accepting_new_patients"] is True
+        assert p["rating"] >= 4.0
+
+
+def test_specialty_filter_narrows_a_symptom_search(api: TestClient) -> None:
+    body = search(api, q="numb fingers at night", near="Boston", specialty="Hand Surgery", size=50)
+    assert body["providers"]
+    assert all("Hand Surgery" in p["specialties"] for p in body["providers"])
+
+
+@pytest.mark.parametrize("order", ["distance", "rating"])
+def test_sort_orders(api: TestClient, order: str) -> None:
+    body = search(api, q="knee pain", near="Boston", sort=order, size=30)
+    providers = body["providers"]
+    assert len(providers) > 5
+    if order == "distance":
+        distances = [p["distance_km"] for p in providers]
+        assert distances == sorted(distances)
+    else:
+        ratings = [p["rating"] for p in providers if p["rating"] is not None]
+        assert ratings == sorted(ratings, reverse=True)
+
+
+def test_facets_count_the_current_query(api: TestClient) -> None:
+    body = search(api, q="knee pain", near="Boston", size=5)
+    facets = body["facets"]
+    assert sum(b["count"] for b in facets["distance_bands"]) == body["total_providers"]
+    assert {b["value"] for b in facets["accepting_new_patients"]} <= {"true", "false"}
+    assert facets["specialties"] and facets["languages"]
+
+
+def test_cursor_pages_neither_repeat_nor_skip(api: TestClient) -> None:
+    first = search(api, q="knee pain", near="Boston", size=4)
+    total = first["total_providers"]
+    assert total > 8
+    seen = [p["id"] for p in first["providers"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = search(api, q="knee pain", near="Boston", size=4, cursor=cursor)
+        seen.extend(p["id"] for p in page["providers"])
+        cursor = page.get("next_cursor")
+    everything = search(api, q="knee pain", near="Boston", size=50)
+    assert len(seen) == len(set(seen)) == total
+    assert seen[: len(everything["providers"])] == [p["id"] for p in everything["providers"]]
+
+
+def test_cursor_from_another_query_is_refused(api: TestClient) -> None:
+    first = search(api, q="knee pain", near="Boston", size=4)
+    response = api.get("/v1/search", params={"q": "knee pain", "near": "Denver", "size": 4,
+                                             "cursor": first["next_cursor"]})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == "cursor"
+
+
+def test_garbage_cursor_is_a_400(api: TestClient) -> None:
+    response = api.get("/v1/search", params={"q": "knee pain", "near": "Boston", "cursor": "not-a-cursor"})
+    assert response.status_code == 400
+
+
+def test_best_of_a_procedure_in_a_town(api: TestClient) -> None:
+    response = api.get("/v1/best", params={"procedure": "epidural-blood-patch", "near": "Serzhong"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["title"] == "Best Doctor List Near You for Epidural blood patch in Serzhong, NE (fictional)"
+    assert body["subject"]["summary"]
+    assert len(body["providers"]) >= 3
+    assert all(p["procedures"] == ["epidural-blood-patch"] for p in body["providers"])
+    assert all(p["distance_km"] <= 25 for p in body["providers"])
+
+
+def test_best_of_a_condition_lists_only_specialists_who_manage_it(api: TestClient) -> None:
+    body = api.get("/v1/best", params={"condition": "psoriasis", "lat": SERZHONG[0], "lon": SERZHONG[1]}).json()
+    assert body["subject"]["type"] == "condition"
+    assert body["providers"]
+    assert all("Dermatology" in p["specialties"] or "Rheumatology" in p["specialties"] for p in body["providers"])
+
+
+def test_best_of_without_local_supply_offers_the_nearest_honestly(api: TestClient) -> None:
+    body = api.get("/v1/best", params={"procedure": "epidural-blood-patch", "near": "Marrow Creek"}).json()
+    assert body["providers"]
+    assert body["widened"] is True
+    assert "Marrow Creek" not in body["notice"] or "km" in body["notice"]
+    assert body["radius_km"] >= max(p["distance_km"] for p in body["providers"])
+
+
+def test_best_of_unknown_slug_is_404(api: TestClient) -> None:
+    response = api.get("/v1/best", params={"procedure": "not-a-thing", "near": "Boston"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_best_of_needs_exactly_one_subject(api: TestClient) -> None:
+    response = api.get("/v1/best", params={"near": "Boston"})
+    assert response.status_code == 400

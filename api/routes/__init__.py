@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from api.routes import health, search
+from api.routes import catalog, health, ops, search, suggest, web
 
-ROUTERS: list[APIRouter] = [search.router, health.router]
+ROUTERS: list[APIRouter] = [search.router, health.router, ops.router, catalog.router, suggest.router, web.router]

@@ -1,0 +1,258 @@
+"""Catalogue, places and providers: what the search box's answers link to.
+
+Procedures and conditions are read from the corpus loaded at start-up; passage search and providers come
+from Elasticsearch. Routes validate, call the service (or a helper below) and return a response model.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from api.catalog_schemas import (
+    ConditionDetail,
+    NamedRef,
+    PassageHit,
+    PassageSearchResponse,
+    PlaceOut,
+    PlaceResolution,
+    ProcedureDetail,
+    ProviderDetail,
+    ProvidersResponse,
+    ReversePlace,
+    Section,
+    SpecialtyOut,
+)
+from api.deps import SearchDep, SettingsDep
+from api.errors import PROBLEM_JSON, ApiProblem, bad_parameter
+from api.queries import RANKING_RULE, distance_sort_index
+from api.search_service import SearchParams, SearchService, Target, Timings
+from caremap.places import REVERSE_RADIUS_KM, PlaceMatch, haversine_km
+
+router = APIRouter()
+
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+PROVIDER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,63}$"
+MAX_QUERY_CHARS = 300
+HIGHLIGHT_FRAGMENTS = 3
+HIGHLIGHT_FRAGMENT_CHARS = 160
+# 400, 401, 422, 429 and 503 are added to every operation by api.contract; 404 is ours to document.
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Nothing with that slug or id (or no place near the point)",
+          "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+}
+
+Slug = Annotated[str, Path(max_length=80, pattern=SLUG_PATTERN, description="A catalogue slug")]
+
+
+def not_found(kind: str, parameter: str, value: str) -> ApiProblem:
+    return ApiProblem(404, f"Unknown {kind}", f"No {kind} with {parameter}={value!r}",
+                      errors=[{"parameter": parameter, "value": value, "rule": f"a known {kind} {parameter}"}])
+
+
+# --- places ------------------------------------------------------------------------------------------------
+
+
+@router.get("/v1/places", response_model=PlaceResolution, tags=["places"],
+            summary="Resolve a place name, 'City, ST' or ZIP to coordinates")
+async def resolve_place(
+    service: SearchDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="Place name, 'City, ST' or ZIP")],
+    limit: Annotated[int, Query(ge=1, le=20, description="Alternatives to return at most")] = 5,
+) -> PlaceResolution:
+    resolution = service.gazetteer.resolve(q, limit=limit)
+    best = resolution.best
+    return PlaceResolution(
+        query=q,
+        best=_place(best) if best else None,
+        alternatives=[_place(p) for p in resolution.alternatives if best is None or p.id != best.id][:limit],
+        ambiguous=resolution.ambiguous,
+    )
+
+
+@router.get("/v1/places/reverse", response_model=ReversePlace, tags=["places"],
+            summary="The nearest town or city to a point (within 50 km)", responses=NOT_FOUND)
+async def reverse_place(
+    service: SearchDep,
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lon: Annotated[float, Query(ge=-180, le=180)],
+) -> ReversePlace:
+    place = service.gazetteer.reverse(lat, lon)
+    if place is None:
+        raise ApiProblem(404, "No place nearby", f"No town or city within {REVERSE_RADIUS_KM:.0f} km of the point",
+                         errors=[{"parameter": "lat,lon", "value": None,
+                                  "rule": f"a point within {REVERSE_RADIUS_KM:.0f} km of a known place"}])
+    distance = haversine_km(lat, lon, place.lat, place.lon)
+    return ReversePlace(lat=lat, lon=lon, place=_place(place), distance_km=round(distance, 2))
+
+
+def _place(place: PlaceMatch) -> PlaceOut:
+    return PlaceOut(id=place.id, label=place.label, name=place.name, region=place.region, country=place.country,
+                    kind=place.kind, lat=place.lat, lon=place.lon, population=place.population,
+                    postal_code=place.postal_code, fictional=place.fictional)
+
+
+# --- procedures and conditions -----------------------------------------------------------------------------
+
+
+@router.get("/v1/procedures", response_model=PassageSearchResponse, tags=["catalogue"],
+            summary="Search the procedure articles' passages (BM25, highlighted)")
+async def search_passages(
+    service: SearchDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Words to find")],
+    size: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> PassageSearchResponse:
+    if not q.strip():
+        raise bad_parameter("q", q, "give at least one word to search for")
+    result = await service.es.search(index=settings.alias("procedures"), **passage_search(q, size=size))
+    hits = result["hits"]["hits"]
+    return PassageSearchResponse(
+        query=q,
+        total=int(result["hits"]["total"]["value"]),
+        hits=[PassageHit(slug=h["_source"]["slug"], name=h["_source"]["name"], section=h["_source"].get("section"),
+                         text=h["_source"]["text"], highlights=h.get("highlight", {}).get("text", []),
+                         score=round(float(h["_score"]), 4))
+              for h in hits],
+    )
+
+
+def passage_search(q: str, *, size: int) -> dict[str, Any]:
+    """BM25 on the article passages only; highlights HTML-escape the text and mark matches with <em>."""
+    return {
+        "query": {"bool": {"filter": [{"term": {"kind": "passage"}}], "must": [{"match": {"text": {"query": q}}}]}},
+        "size": size,
+        "track_total_hits": True,
+        "_source": ["slug", "name", "section", "text"],
+        "highlight": {
+            "encoder": "html",
+            "pre_tags": ["<em>"],
+            "post_tags": ["</em>"],
+            "fields": {"text": {"number_of_fragments": HIGHLIGHT_FRAGMENTS,
+                                "fragment_size": HIGHLIGHT_FRAGMENT_CHARS}},
+        },
+    }
+
+
+@router.get("/v1/procedures/{slug}", response_model=ProcedureDetail, tags=["catalogue"],
+            summary="One procedure article: specialties, setting, sections, related procedures, conditions",
+            responses=NOT_FOUND)
+async def procedure_detail(service: SearchDep, slug: Slug) -> ProcedureDetail:
+    article = next((a for a in service.corpus.articles if a.slug == slug), None)
+    if article is None:
+        raise not_found("procedure", "slug", slug)
+    area = next((c.area for c in service.corpus.catalog if c.slug == slug), None)
+    return ProcedureDetail(
+        slug=article.slug, name=article.name, aliases=list(article.aliases), area=area,
+        specialties=_specialties(service, article.specialties),
+        setting=article.setting, duration=article.duration,
+        sections=[Section(heading=heading, text=text) for heading, text in article.sections.items()],
+        related=_procedure_refs(service, article.confused_with),
+        conditions=[NamedRef(slug=c.slug, name=c.name) for c in service.corpus.conditions_for(slug)],
+    )
+
+
+@router.get("/v1/conditions/{slug}", response_model=ConditionDetail, tags=["catalogue"],
+            summary="One condition: summary, the procedures that treat it (best first), specialties",
+            responses=NOT_FOUND)
+async def condition_detail(service: SearchDep, slug: Slug) -> ConditionDetail:
+    condition = service.conditions.get(slug)
+    if condition is None:
+        raise not_found("condition", "slug", slug)
+    return ConditionDetail(
+        slug=condition.slug, name=condition.name, aliases=list(condition.aliases), summary=condition.summary,
+        procedures=_procedure_refs(service, condition.procedures),
+        specialties=_specialties(service, condition.specialties),
+    )
+
+
+def _procedure_refs(service: SearchService, slugs: tuple[str, ...] | list[str]) -> list[NamedRef]:
+    return [NamedRef(slug=s, name=service.procedure_names[s]) for s in slugs if s in service.procedure_names]
+
+
+def _specialties(service: SearchService, names: tuple[str, ...] | list[str]) -> list[SpecialtyOut]:
+    known = {s.name: s for s in service.corpus.specialties}
+    return [SpecialtyOut(name=n, nucc_code=known[n].nucc_code if n in known else None,
+                         nucc_display=known[n].nucc_display if n in known else None) for n in names]
+
+
+# --- providers ---------------------------------------------------------------------------------------------
+
+
+@router.get("/v1/providers/{id}", response_model=ProviderDetail, tags=["providers"],
+            summary="One provider profile (sample records are fictional)", responses=NOT_FOUND)
+async def provider_detail(
+    service: SearchDep,
+    settings: SettingsDep,
+    provider_id: Annotated[str, Path(alias="id", max_length=64, pattern=PROVIDER_ID_PATTERN,
+                                         description="Provider id")],
+) -> ProviderDetail:
+    result = await service.es.search(index=settings.alias("providers"), size=1,
+                                     query={"term": {"id": provider_id}}, source_excludes=["vector"])
+    hits = result["hits"]["hits"]
+    if not hits:
+        raise not_found("provider", "id", provider_id)
+    src: dict[str, Any] = hits[0]["_source"]
+    return ProviderDetail(
+        id=src["id"], fictional=src["fictional"], name=src["name"], credentials=src.get("credentials", []),
+        gender=src.get("gender", "unknown"), specialties=_specialties(service, src["specialties"]),
+        procedures=[NamedRef(slug=s, name=service.procedure_names.get(s, s)) for s in src.get("procedures", [])],
+        clinic=src["clinic"], languages=src.get("languages", []),
+        accepting_new_patients=src["accepting_new_patients"], telehealth=src["telehealth"],
+        insurance_networks=src.get("insurance_networks", []), years_in_practice=src.get("years_in_practice", 0),
+        rating=src.get("rating"), review_count=src.get("review_count", 0), bio=src.get("bio", ""),
+    )
+
+
+@router.get("/v1/providers", response_model=ProvidersResponse, response_model_exclude_none=True,
+            tags=["providers"],
+            summary="Providers of a procedure, or for a condition, near a place (widening when nobody is near)")
+async def providers_near(
+    service: SearchDep,
+    settings: SettingsDep,
+    procedure: Annotated[str | None, Query(max_length=80, description="Procedure slug")] = None,
+    condition: Annotated[str | None, Query(max_length=80, description="Condition slug")] = None,
+    near: Annotated[str | None, Query(max_length=100, description="Place name, 'City, ST' or ZIP")] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    radius_km: Annotated[float | None, Query(gt=0, le=200, description="Search radius (default 25 km)")] = None,
+    size: Annotated[int, Query(ge=1, le=50)] = 10,
+    cursor: Annotated[str | None, Query(max_length=2000, description="next_cursor of the previous page")] = None,
+) -> ProvidersResponse:
+    kind, slug, target = _provider_target(service, procedure=procedure, condition=condition)
+    # q binds a page cursor to this target: a cursor from another procedure or condition is refused.
+    params = SearchParams(q=f"{kind}:{slug}", near=near, lat=lat, lon=lon,
+                          radius_km=radius_km or settings.default_radius_km, size=size, cursor=cursor)
+    location = service.resolve_location(params)
+    timings = Timings()
+    page = await service.providers(target, location, params, timings)
+    notice = None if cursor else await service._notice(target, location, params, page, timings)
+    distance_at = distance_sort_index(params.sort)
+    return ProvidersResponse(
+        target=kind, slug=slug, label=target.label, specialties=target.specialties, location=location,
+        radius_km=page.radius_km, requested_radius_km=params.radius_km, widened=page.radius_km > params.radius_km,
+        notice=notice,
+        providers=[service._provider(h, set(target.procedures), page.radius_km,
+                                     distance_at=distance_at, explain=False) for h in page.hits],
+        total_providers=page.total, next_cursor=page.next_cursor, ranking=RANKING_RULE,
+    )
+
+
+def _provider_target(service: SearchService, *, procedure: str | None,
+                     condition: str | None) -> tuple[Literal["procedure", "condition"], str, Target]:
+    if procedure and condition:
+        raise ApiProblem(400, "Invalid parameter", "give procedure or condition, not both",
+                         errors=[{"parameter": name, "value": value, "rule": "exactly one of procedure or condition"}
+                                 for name, value in (("procedure", procedure), ("condition", condition))])
+    if procedure:
+        if procedure not in service.procedure_names:
+            raise bad_parameter("procedure", procedure, "a procedure slug from /v1/procedures")
+        return "procedure", procedure, Target(procedures=[procedure], label=service.procedure_names[procedure])
+    if condition:
+        known = service.conditions.get(condition)
+        if known is None:
+            raise bad_parameter("condition", condition, "a condition slug from /v1/conditions")
+        return "condition", condition, Target(procedures=list(known.procedures),
+                                              specialties=list(known.specialties), label=known.name)
+    raise bad_parameter("procedure", None, "give exactly one of procedure or condition")
