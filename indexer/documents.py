@@ -71,9 +71,8 @@ def procedure_pieces(corpus: Corpus) -> Iterator[ProcedurePiece]:
 
 
 def provider_text(provider: Provider, procedure_names: dict[str, str]) -> str:
-    """The profile text a provider's vector is computed from."""
-    performed = ", ".join(procedure_names.get(s, s) for s in provider.procedures)
-    return (
-        f"{provider.name}, {', '.join(provider.specialties)}. Performs: {performed}. "
-        f"{provider.clinic.name}, {provider.clinic.address.city}. {provider.bio}"
-    )
+    """The text a provider's vector is computed from: what they are and what they do. Names, clinics and
+    bios are matched lexically instead; leaving them out also makes many profiles share one text, which
+    the embedder's cache then computes once (a large saving at directory scale)."""
+    performed = ", ".join(sorted(procedure_names.get(s, s) for s in provider.procedures))
+    return f"{', '.join(sorted(provider.specialties))}. Performs: {performed or 'consultations'}."
