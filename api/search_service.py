@@ -314,7 +314,10 @@ class SearchService:
         ranked = self.interpret(signals, intent, pattern_conditions)
         target = self.target(params, intent, ranked)
         page, notice = ProviderPage(radius_km=params.radius_km, hits=[], total=0), None
-        if target is not None:
+        if urgent is not None and urgent.level == "emergency" and not params.procedure:
+            # Emergency care now, not a clinic list (an explicit procedure= still lists providers).
+            notice = "These symptoms need emergency care now; clinics for planned care are not listed."
+        elif target is not None:
             page = await self.providers(target, location, params, timings)
             if not params.cursor:
                 notice = await self._notice(target, location, params, page, timings)

@@ -175,10 +175,12 @@ def test_specialty_search_lists_that_specialty(api: TestClient) -> None:
     assert all("Dermatology" in p["specialties"] for p in body["providers"])
 
 
-def test_emergency_query_carries_an_urgent_block(api: TestClient) -> None:
+def test_emergency_query_warns_instead_of_listing_clinics(api: TestClient) -> None:
     body = search(api, q="sudden worst headache of my life", near="Serzhong")
     assert body["urgent"]["level"] == "emergency"
     assert body["urgent"]["advice"]
+    assert body["providers"] == []
+    assert "emergency" in body["notice"]
 
 
 def test_orthostatic_headache_is_not_an_emergency(api: TestClient) -> None:

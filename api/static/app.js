@@ -312,7 +312,9 @@
       h("p", { class: "interpretation-main" },
         h("span", { class: "interpretation-lead", text: lead }),
         condition && intent.type !== "procedure" && !forced
-          ? [h("span", { class: "condition", text: conditionNames.get(condition.slug) }), h("span", { class: "arrow", "aria-label": "treated by", text: " → " })]
+          ? [h("span", { class: "condition", text: conditionNames.get(condition.slug) }),
+            h("span", { class: "arrow", "aria-hidden": "true", text: " → " }),
+            h("span", { class: "visually-hidden", text: ", usually treated by " })]
           : null,
         h("a", { href: `/?${articleParams(top.slug, params)}`, "data-nav": true, class: "procedure-link", text: top.name }),
         " ",
@@ -926,7 +928,7 @@
     if (url.origin !== window.location.origin || url.pathname !== "/") return;
     e.preventDefault();
     const params = new URLSearchParams(url.search);
-    if (!params.has("q")) qInput.value = "";
+    if (!url.search) qInput.value = ""; // the brand link starts over
     navigate(params);
     $("#main").focus({ preventScroll: true });
     window.scrollTo(0, 0);
