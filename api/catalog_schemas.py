@@ -49,7 +49,7 @@ class PlaceOut(BaseModel):
 
 class PlaceResolution(BaseModel):
     query: str
-    best: PlaceOut | None = Field(description="The place the text names; null when unknown or ambiguous")
+    best: PlaceOut | None = Field(default=None, description="The place the text names; null when unknown or ambiguous")
     alternatives: list[PlaceOut] = Field(description="Other candidates, or near spellings when nothing fits")
     ambiguous: bool = Field(description="Several places fit equally well: ask the user to choose")
 
@@ -67,7 +67,7 @@ class ReversePlace(BaseModel):
 class PassageHit(BaseModel):
     slug: str
     name: str
-    section: str | None
+    section: str | None = None
     text: str
     highlights: list[str] = Field(description="Fragments of the text with the matching words in <em> tags")
     score: float
@@ -81,8 +81,8 @@ class PassageSearchResponse(BaseModel):
 
 class SpecialtyOut(BaseModel):
     name: str
-    nucc_code: str | None = Field(description="NUCC Health Care Provider Taxonomy code")
-    nucc_display: str | None
+    nucc_code: str | None = Field(default=None, description="NUCC Health Care Provider Taxonomy code")
+    nucc_display: str | None = None
 
 
 class NamedRef(BaseModel):
@@ -134,7 +134,7 @@ class ProviderDetail(BaseModel):
     telehealth: bool
     insurance_networks: list[str]
     years_in_practice: int
-    rating: float | None
+    rating: float | None = None
     review_count: int
     bio: str
 

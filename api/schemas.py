@@ -104,10 +104,10 @@ class ProviderResult(BaseModel):
     accepting_new_patients: bool
     telehealth: bool
     languages: list[str]
-    rating: float | None
+    rating: float | None = None
     review_count: int
     fictional: bool
-    score: float | None = Field(description="Relevance score (absent when sorting by distance or rating)")
+    score: float | None = Field(default=None, description="Relevance score of the ranking rule")
     why: str = Field(description="One line on why this provider matched")
     explanation: ProviderExplanation | None = None
 
@@ -163,8 +163,8 @@ class EvalRequest(BaseModel):
 
 class EvalFailure(BaseModel):
     query: str
-    expected: str | None
-    rank: int | None
+    expected: str | None = None
+    rank: int | None = None
     above: list[str]
 
 

@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     auth_enabled: bool = False
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Per API key (per client IP when auth is off), moving window, e.g. "120/minute" or "10/second".
-    rate_limit: str = "120/minute"
+    rate_limit: str = "600/minute"  # a typeahead sends a request per keystroke
     # Browser origins allowed to call the API cross-origin; empty means no CORS headers at all.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
