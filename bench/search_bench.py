@@ -60,7 +60,7 @@ def main() -> None:
     report = build_indices(settings, progress=False)
     wall = time.perf_counter() - started
     docs = sum(report["counts"].values())
-    print("== indexing")
+    print(f"== indexing (prefix {settings.index_prefix})")
     print(f"documents         {docs}  ({report['counts']})")
     print(f"wall time         {wall:.1f} s   throughput {docs / wall:.0f} docs/s")
     print(f"embedding         {report['embed_s']:.1f} s   ({report['embed_s'] / wall:.0%} of wall time)")
