@@ -70,6 +70,7 @@ def main() -> None:
     parser.add_argument("--build", action="store_true", help="build a fresh index first")
     parser.add_argument("--providers", type=Path, default=None)
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
 
     es_url = os.environ.get("CAREMAP_TEST_ES_URL", "http://127.0.0.1:9250")
@@ -85,7 +86,8 @@ def main() -> None:
     env = {**os.environ, "CAREMAP_ES_URL": es_url, "CAREMAP_INDEX_PREFIX": prefix, "HF_HUB_OFFLINE": "1",
            "CAREMAP_RATE_LIMIT": "1000000/minute"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "caremap", "serve", "--port", str(port)], env=env, cwd=PROJECT_ROOT,
+        [sys.executable, "-m", "caremap", "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env, cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"

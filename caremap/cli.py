@@ -180,12 +180,14 @@ def hash_key(
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Worker processes (each loads the model)")] = 1,
 ) -> None:
     """Serve the HTTP API."""
     import uvicorn
 
     # Uvicorn's access log prints query strings (symptoms, places): ours logs the path only.
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, log_level="info", access_log=False,
+                workers=workers)
 
 
 @app.command()

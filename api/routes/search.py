@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import SearchDep, SettingsDep
 from api.queries import ProviderFilters, SortOrder
+from api.routes.catalog import NOT_FOUND
 from api.schemas import BestOfResponse, EvalFailure, EvalRequest, EvalResponse, SearchResponse, Strategy
 from api.search_service import SearchParams, Timings
 
@@ -58,7 +59,7 @@ async def search(
 
 
 @router.get("/v1/best", response_model=BestOfResponse, response_model_exclude_none=True, tags=["search"],
-            summary='The data behind "Best doctors near you for X in Y" pages')
+            summary='The data behind "Best doctors near you for X in Y" pages', responses=NOT_FOUND)
 async def best_of(
     service: SearchDep,
     settings: SettingsDep,

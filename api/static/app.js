@@ -269,8 +269,12 @@
       providers.map((p, i) => providerCard(p, i + 1)));
     const mapBox = renderMap(data, providers);
     const more = data.next_cursor ? moreButton(data.next_cursor, params, list, mapBox) : null;
+    if (data.urgent && data.urgent.level === "emergency" && !providers.length) {
+      // The API lists no clinics for emergencies: the warning is the answer, not an empty result page.
+      return [urgentBanner(data.urgent, false), interpretationLine(data, params), noticeBox(data)];
+    }
     return [
-      urgentBanner(data.urgent),
+      urgentBanner(data.urgent, providers.length > 0),
       interpretationLine(data, params),
       summaryLine(data),
       noticeBox(data),
@@ -285,13 +289,15 @@
     ];
   }
 
-  function urgentBanner(urgent) {
+  function urgentBanner(urgent, withProviders) {
     if (!urgent) return null;
     const emergency = urgent.level === "emergency";
     return h("div", { class: `urgent urgent-${urgent.level}`, role: "alert", id: "urgent" },
       h("h2", { text: emergency ? "This could be an emergency" : "Please get checked soon" }),
       h("p", { class: "urgent-advice", text: urgent.advice }),
-      h("p", { class: "urgent-small", text: "The providers below are for planned care, not emergencies." }));
+      withProviders
+        ? h("p", { class: "urgent-small", text: "The providers below are for planned care, not emergencies." })
+        : null);
   }
 
   function interpretationLine(data, params) {
