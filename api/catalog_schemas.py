@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas import ProviderResult, ResolvedLocation
+from api.schemas import ProviderListing
 from caremap.corpus.schemas import Clinic
 from caremap.places import PlaceKind
 
@@ -139,18 +139,9 @@ class ProviderDetail(BaseModel):
     bio: str
 
 
-class ProvidersResponse(BaseModel):
+class ProvidersResponse(ProviderListing):
     target: Literal["procedure", "condition"]
     slug: str
     label: str = Field(description="The procedure or condition name")
     specialties: list[str] = Field(description="Specialty filter applied (a condition's specialties)")
-    location: ResolvedLocation
-    radius_km: float = Field(description="The radius actually searched (may be wider than requested)")
-    requested_radius_km: float
-    widened: bool = False
-    notice: str | None = Field(default=None, description="Honest note for empty or widened results")
-    providers: list[ProviderResult]
-    total_providers: int
-    next_cursor: str | None = Field(default=None, description="Pass as cursor= for the next page")
-    ranking: str
 

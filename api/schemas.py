@@ -131,11 +131,9 @@ class Urgent(BaseModel):
     red_flag: str
 
 
-class SearchResponse(BaseModel):
-    query: str
-    intent: IntentOut
-    urgent: Urgent | None = None
-    interpretation: Interpretation
+class ProviderListing(BaseModel):
+    """What every response that lists providers near a place carries."""
+
     location: ResolvedLocation
     radius_km: float = Field(description="The radius actually searched (may be wider than requested)")
     requested_radius_km: float
@@ -143,10 +141,17 @@ class SearchResponse(BaseModel):
     notice: str | None = Field(default=None, description="Honest note for empty or widened results")
     providers: list[ProviderResult]
     total_providers: int
+    next_cursor: str | None = Field(default=None, description="Pass as cursor= for the next page")
+    ranking: str = Field(description="The ranking rule, in words")
+
+
+class SearchResponse(ProviderListing):
+    query: str
+    intent: IntentOut
+    urgent: Urgent | None = None
+    interpretation: Interpretation
     sort: Literal["relevance", "distance", "rating"] = "relevance"
     facets: Facets | None = Field(default=None, description="Counts for the current query (first page only)")
-    next_cursor: str | None = Field(default=None, description="Pass as cursor= for the next page")
-    ranking: str
 
 
 class Health(BaseModel):
@@ -180,16 +185,8 @@ class Subject(BaseModel):
     summary: str
 
 
-class BestOfResponse(BaseModel):
+class BestOfResponse(ProviderListing):
     """The data behind a "Best doctors near you for X in Y" page."""
 
     title: str
     subject: Subject
-    location: ResolvedLocation
-    radius_km: float
-    requested_radius_km: float
-    widened: bool
-    notice: str | None = None
-    providers: list[ProviderResult]
-    total_providers: int
-    ranking: str
