@@ -61,6 +61,13 @@ class Vocabulary:
             for term in (article.name, *re.findall(r"\(([^)]*)\)", article.name), *article.aliases):
                 self.terms[normalise(term)] = ("procedure", article.slug)
         self._choices = list(self.terms)
+        self._procedure_words = {t: t.split() for t, (kind, _) in self.terms.items()
+                                 if kind == "procedure" and len(t) >= 3}
+        self._terms_with_word: dict[str, set[str]] = {}
+        for term, term_words in self._procedure_words.items():
+            if "for" not in term_words:
+                for word in term_words:
+                    self._terms_with_word.setdefault(word, set()).add(term)
         self.words = frozenset(w for term in self.terms for w in term.split()) | _corpus_words(corpus)
         self._long_words = sorted(w for w in self.words if len(w) >= 5)
 
@@ -98,22 +105,24 @@ class Vocabulary:
         return self._procedure_inside(plain, core) or Intent(type="symptom")
 
     def _procedure_inside(self, plain: str, core: str) -> Intent | None:
-        words = core.split()
-        best: tuple[int, str] | None = None
-        for term, (kind, _) in self.terms.items():
-            if kind != "procedure" or len(term) < 3:
-                continue
-            term_words = term.split()
-            leads = plain.startswith(term + " ") and plain[len(term) + 1:].split()[0] in _LEAD_JOINERS
-            # "knee replacement" names "total knee replacement"; descriptive aliases ("... for back pain")
-            # are not names, so their words say nothing about a procedure being asked for.
-            subset = (len(words) >= 2 and "for" not in term_words and set(words) <= set(term_words)
-                      and len(words) / len(term_words) >= 0.6)
-            if (leads or subset) and (best is None or len(term) > best[0]):
-                best = (len(term), term)
-        if best is None:
+        found = [*self._leading_procedures(plain.split()), *self._procedures_named_by(core.split())]
+        if not found:
             return None
-        return Intent(type="procedure", slug=self.terms[best[1]][1], matched=best[1])
+        term = max(found, key=len)
+        return Intent(type="procedure", slug=self.terms[term][1], matched=term)
+
+    def _leading_procedures(self, words: list[str]) -> list[str]:
+        """Procedure names the query starts with, followed by "for", "in", "near"... ("rezum for …")."""
+        return [term for n in range(1, len(words))
+                if (term := " ".join(words[:n])) in self._procedure_words and words[n] in _LEAD_JOINERS]
+
+    def _procedures_named_by(self, words: list[str]) -> list[str]:
+        """Procedure names of which the query is most of the words: "knee replacement" names "total knee
+        replacement". Descriptive aliases ("… for back pain") are not names, so they are left out."""
+        if len(words) < 2:
+            return []
+        candidates = set.intersection(*(self._terms_with_word.get(w, set()) for w in set(words)))
+        return [t for t in candidates if len(words) / len(self._procedure_words[t]) >= 0.6]
 
 
 def _corpus_words(corpus: Corpus) -> frozenset[str]:
@@ -136,7 +145,8 @@ def parse_query(q: str, gazetteer: Gazetteer) -> ParsedQuery:
     match = _PLACE_TAIL.search(q)
     if match:
         candidate = match.group(1).strip(" .?!")
-        resolution = gazetteer.resolve(candidate) if candidate and not _NEAR_ME.fullmatch(candidate) else None
+        resolution = (gazetteer.resolve(candidate, spelling=False)
+                      if candidate and not _NEAR_ME.fullmatch(candidate) else None)
         if resolution is not None and resolution.best is not None and not resolution.ambiguous:
             text = q[: match.start()].strip(" ,")
             if text:
@@ -155,7 +165,7 @@ def _bare_city_tail(q: str, gazetteer: Gazetteer) -> str | None:
         if len(words) <= n:
             continue
         tail = " ".join(words[-n:])
-        resolution = gazetteer.resolve(tail)
+        resolution = gazetteer.resolve(tail, spelling=False)
         best = resolution.best
         if best is not None and not resolution.ambiguous and best.population >= BARE_CITY_MIN_POPULATION:
             return tail

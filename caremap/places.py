@@ -190,12 +190,13 @@ class Gazetteer:
 
     # --- lookups -----------------------------------------------------------------------------------
 
-    def resolve(self, text: str, *, limit: int = 5) -> Resolution:
+    def resolve(self, text: str, *, limit: int = 5, spelling: bool = True) -> Resolution:
         """Resolve free text ("Boston", "springfield, il", "02115-1234") without ever guessing silently.
 
         ``best`` is set when one place fits: the only one with the name (in the region, if one was given),
         or one at least DOMINANCE_RATIO times as populous as the next. Otherwise ``best`` is None and
-        ``alternatives`` lists the candidates (most populous first), or near spellings when nothing fits.
+        ``alternatives`` lists the candidates (most populous first), or near spellings when nothing fits
+        (skipped with ``spelling=False``, for callers that only probe whether text is a place).
         """
         zip_match = _ZIP_AT_END.search(text)
         if zip_match:
@@ -213,7 +214,8 @@ class Gazetteer:
             return Resolution(text, None, [], ambiguous=False)
         candidates = self._by_name.get(name) or self._by_alias.get(name) or []
         if not candidates:
-            return Resolution(text, None, self._near_spellings(name)[:limit], ambiguous=False)
+            near = self._near_spellings(name)[:limit] if spelling else []
+            return Resolution(text, None, near, ambiguous=False)
         if not region_known:
             return Resolution(text, None, candidates[:limit], ambiguous=False)
         in_region = [c for c in candidates if region is None or c.region == region]
