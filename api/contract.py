@@ -16,6 +16,12 @@ from api.errors import PROBLEM_JSON
 from api.schemas import Problem
 from api.security import API_KEY_HEADER, is_public
 
+# 400, 401, 422, 429 and 503 are added to every operation below; routes that can answer 404 say so with this.
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Nothing with that slug or id (or no place near the point)",
+          "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+}
+
 SECURITY_SCHEME = "ApiKey"
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")

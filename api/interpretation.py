@@ -123,16 +123,18 @@ def fuse(signals: Mapping[str, Sequence[PieceHit]], *, weights: Mapping[str, flo
             entry = fused.setdefault(slug, ProcedureScore(slug=slug, name=names[slug], score=0.0))
             entry.score += LINK_WEIGHT * score
             entry.link_score = round(LINK_WEIGHT * score, 5)
+    conditions = _conditions_by_procedure(signals)
     for entry in fused.values():
-        entry.conditions = _conditions(entry, signals)
+        entry.conditions = conditions.get(entry.slug, [])[:3]
     ranked = sorted(fused.values(), key=lambda e: (-e.score, e.slug))
     return ranked[:limit]
 
 
-def _conditions(entry: ProcedureScore, signals: Mapping[str, Sequence[PieceHit]]) -> list[str]:
-    found: list[str] = []
+def _conditions_by_procedure(signals: Mapping[str, Sequence[PieceHit]]) -> dict[str, list[str]]:
+    """For each procedure, the conditions whose pieces matched, in signal and rank order."""
+    found: dict[str, list[str]] = {}
     for hits in signals.values():
         for hit in hits:
-            if hit.slug == entry.slug and hit.condition and hit.condition not in found:
-                found.append(hit.condition)
-    return found[:3]
+            if hit.condition and hit.condition not in (listed := found.setdefault(hit.slug, [])):
+                listed.append(hit.condition)
+    return found

@@ -7,6 +7,7 @@ anywhere in the query cancels the match.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -26,11 +27,17 @@ def _has(query_words: list[str], term: str) -> bool:
     return term in query_words
 
 
+@functools.lru_cache(maxsize=4096)
+def _phrase(text: str) -> str:
+    """A not_when phrase in the padded, tokenised form queries are compared in (computed once per phrase)."""
+    return f" {' '.join(words(text))} "
+
+
 def first_match(query_words: list[str], patterns: Sequence[Sequence[str]],
                 not_when: Sequence[str] = ()) -> tuple[str, ...] | None:
     """The first pattern the query satisfies, or None (also when a not_when phrase is present)."""
     joined = f" {' '.join(query_words)} "
-    if any(f" {' '.join(words(phrase))} " in joined for phrase in not_when):
+    if any(_phrase(phrase) in joined for phrase in not_when):
         return None
     for pattern in patterns:
         if all(_has(query_words, term) for term in pattern):

@@ -172,3 +172,24 @@ def nearest_performers(*, procedures: list[str], lat: float, lon: float, size: i
         "query": {"bool": {"filter": clauses}},
         "sort": [{"_geo_distance": {"clinic.location": origin, "order": "asc", "unit": "km"}}],
     }
+
+
+HIGHLIGHT_FRAGMENTS = 3
+HIGHLIGHT_FRAGMENT_CHARS = 160
+
+
+def passage_search(q: str, *, size: int) -> dict[str, Any]:
+    """BM25 on the article passages only; highlights HTML-escape the text and mark matches with <em>."""
+    return {
+        "query": {"bool": {"filter": [{"term": {"kind": "passage"}}], "must": [{"match": {"text": {"query": q}}}]}},
+        "size": size,
+        "track_total_hits": True,
+        "_source": ["slug", "name", "section", "text"],
+        "highlight": {
+            "encoder": "html",
+            "pre_tags": ["<em>"],
+            "post_tags": ["</em>"],
+            "fields": {"text": {"number_of_fragments": HIGHLIGHT_FRAGMENTS,
+                                "fragment_size": HIGHLIGHT_FRAGMENT_CHARS}},
+        },
+    }

@@ -30,6 +30,7 @@ from api.schemas import (
     PieceMatch,
     PlaceOption,
     ProviderExplanation,
+    ProviderListing,
     ProviderResult,
     ResolvedLocation,
     SearchResponse,
@@ -234,7 +235,7 @@ class SearchService:
 
     # -- providers ---------------------------------------------------------------------------------
     async def providers(self, target: Target, location: ResolvedLocation, params: SearchParams,
-                        timings: Timings) -> ProviderPage:
+                        timings: Timings, *, pageable: bool = True) -> ProviderPage:
         """One page of providers. The first page searches the asked radius and, when nobody is there, widens
         it step by step up to MAX_WIDEN_KM, then falls back to the nearest performers at any distance;
         later pages continue from a cursor inside a point in time, so no provider repeats or is skipped."""
@@ -257,7 +258,7 @@ class SearchService:
                                                                                 facets=True))
         page = ProviderPage(radius_km=radius, hits=result["hits"]["hits"], total=int(result["hits"]["total"]["value"]),
                             facets=_facets(result.get("aggregations")), nearest_fallback=fallback)
-        if page.total > len(page.hits) and page.hits:
+        if pageable and page.total > len(page.hits) and page.hits:
             pit = await self.es.open_point_in_time(index=alias, keep_alive=PIT_KEEP_ALIVE)
             page.next_cursor = Cursor(pit=pit["id"], after=page.hits[-1]["sort"], radius_km=radius,
                                       binding=params.binding()).encode()
@@ -320,10 +321,11 @@ class SearchService:
         elif target is not None:
             page = await self.providers(target, location, params, timings)
             if not params.cursor:
-                notice = await self._notice(target, location, params, page, timings)
+                notice = await self.notice(target, location, params, page, timings)
         chosen = set(target.procedures) if target else set()
-        distance_at = queries.distance_sort_index(params.sort)
+        listing = self.listing(page, location, params, notice=notice, chosen=chosen, explain=params.explain)
         return SearchResponse(
+            **dict(listing),
             query=params.q,
             intent=IntentOut(type=intent.type, slug=intent.slug, matched=intent.matched),
             urgent=Urgent(level=urgent.level, advice=urgent.advice, red_flag=urgent.id) if urgent else None,  # type: ignore[arg-type]
@@ -336,19 +338,28 @@ class SearchService:
                                                    key=lambda kv: -kv[1])[:5]
                             if c in self.conditions],
             ),
-            location=location,
-            radius_km=page.radius_km,
-            requested_radius_km=params.radius_km,
-            widened=page.radius_km > params.radius_km,
-            notice=notice,
-            providers=[self._provider(h, chosen, page.radius_km, distance_at=distance_at, explain=params.explain)
-                       for h in page.hits],
-            total_providers=page.total,
             facets=Facets.model_validate(page.facets) if page.facets else None,
-            next_cursor=page.next_cursor,
             sort=params.sort,
-            ranking=queries.RANKING_RULE,
         )
+
+    def listing(self, page: ProviderPage, location: ResolvedLocation, params: SearchParams, *,
+                notice: str | None, chosen: set[str], explain: bool = False) -> ProviderListing:
+        """The fields every provider-listing response shares, from one page of hits."""
+        distance_at = queries.distance_sort_index(params.sort)
+        return ProviderListing(
+            location=location, radius_km=page.radius_km, requested_radius_km=params.radius_km,
+            widened=page.radius_km > params.radius_km, notice=notice,
+            providers=[self._provider(h, chosen, page.radius_km, distance_at=distance_at, explain=explain)
+                       for h in page.hits],
+            total_providers=page.total, next_cursor=page.next_cursor, ranking=queries.RANKING_RULE,
+        )
+
+    async def list_providers(self, target: Target, location: ResolvedLocation, params: SearchParams,
+                             timings: Timings, *, pageable: bool = True) -> ProviderListing:
+        """Providers for a target near a location, with the honest notice on the first page."""
+        page = await self.providers(target, location, params, timings, pageable=pageable)
+        notice = None if params.cursor else await self.notice(target, location, params, page, timings)
+        return self.listing(page, location, params, notice=notice, chosen=set(target.procedures))
 
     async def best_of(self, *, procedure: str | None, condition: str | None, params: SearchParams,
                       timings: Timings | None = None) -> BestOfResponse:
@@ -374,18 +385,11 @@ class SearchService:
             subject = Subject(type="condition", slug=condition, name=found.name, summary=found.summary)
             target = Target(procedures=list(found.procedures), specialties=list(found.specialties), label=found.name)
             title = f"Best {found.name} Doctors Near {location.label}"
-        page = await self.providers(target, location, params, timings)
-        notice = await self._notice(target, location, params, page, timings)
-        distance_at = queries.distance_sort_index(params.sort)
-        return BestOfResponse(
-            title=title, subject=subject, location=location, radius_km=page.radius_km,
-            requested_radius_km=params.radius_km, widened=page.radius_km > params.radius_km, notice=notice,
-            providers=[self._provider(h, set(target.procedures), page.radius_km, distance_at=distance_at,
-                                      explain=False) for h in page.hits],
-            total_providers=page.total, ranking=queries.RANKING_RULE,
-        )
+        # A best-of page has no "more" link, so no point in time is opened for it.
+        listing = await self.list_providers(target, location, params, timings, pageable=False)
+        return BestOfResponse(**dict(listing), title=title, subject=subject)
 
-    async def _notice(self, target: Target, location: ResolvedLocation, params: SearchParams, page: ProviderPage,
+    async def notice(self, target: Target, location: ResolvedLocation, params: SearchParams, page: ProviderPage,
                       timings: Timings) -> str | None:
         asked, used = params.radius_km, page.radius_km
         if not page.hits:

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from api import queries
 from api.catalog_schemas import (
     ConditionDetail,
     NamedRef,
@@ -24,9 +25,9 @@ from api.catalog_schemas import (
     Section,
     SpecialtyOut,
 )
+from api.contract import NOT_FOUND
 from api.deps import SearchDep, SettingsDep
-from api.errors import PROBLEM_JSON, ApiProblem, bad_parameter
-from api.queries import RANKING_RULE, distance_sort_index
+from api.errors import ApiProblem, bad_parameter
 from api.search_service import SearchParams, SearchService, Target, Timings
 from caremap.places import REVERSE_RADIUS_KM, PlaceMatch, haversine_km
 
@@ -35,14 +36,6 @@ router = APIRouter()
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 PROVIDER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,63}$"
 MAX_QUERY_CHARS = 300
-HIGHLIGHT_FRAGMENTS = 3
-HIGHLIGHT_FRAGMENT_CHARS = 160
-# 400, 401, 422, 429 and 503 are added to every operation by api.contract; 404 is ours to document.
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Nothing with that slug or id (or no place near the point)",
-          "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}},
-}
-
 Slug = Annotated[str, Path(max_length=80, pattern=SLUG_PATTERN, description="A catalogue slug")]
 
 
@@ -106,7 +99,7 @@ async def search_passages(
 ) -> PassageSearchResponse:
     if not q.strip():
         raise bad_parameter("q", q, "give at least one word to search for")
-    result = await service.es.search(index=settings.alias("procedures"), **passage_search(q, size=size))
+    result = await service.es.search(index=settings.alias("procedures"), **queries.passage_search(q, size=size))
     hits = result["hits"]["hits"]
     return PassageSearchResponse(
         query=q,
@@ -116,23 +109,6 @@ async def search_passages(
                          score=round(float(h["_score"]), 4))
               for h in hits],
     )
-
-
-def passage_search(q: str, *, size: int) -> dict[str, Any]:
-    """BM25 on the article passages only; highlights HTML-escape the text and mark matches with <em>."""
-    return {
-        "query": {"bool": {"filter": [{"term": {"kind": "passage"}}], "must": [{"match": {"text": {"query": q}}}]}},
-        "size": size,
-        "track_total_hits": True,
-        "_source": ["slug", "name", "section", "text"],
-        "highlight": {
-            "encoder": "html",
-            "pre_tags": ["<em>"],
-            "post_tags": ["</em>"],
-            "fields": {"text": {"number_of_fragments": HIGHLIGHT_FRAGMENTS,
-                                "fragment_size": HIGHLIGHT_FRAGMENT_CHARS}},
-        },
-    }
 
 
 @router.get("/v1/procedures/{slug}", response_model=ProcedureDetail, tags=["catalogue"],
@@ -225,18 +201,9 @@ async def providers_near(
     params = SearchParams(q=f"{kind}:{slug}", near=near, lat=lat, lon=lon,
                           radius_km=radius_km or settings.default_radius_km, size=size, cursor=cursor)
     location = service.resolve_location(params)
-    timings = Timings()
-    page = await service.providers(target, location, params, timings)
-    notice = None if cursor else await service._notice(target, location, params, page, timings)
-    distance_at = distance_sort_index(params.sort)
-    return ProvidersResponse(
-        target=kind, slug=slug, label=target.label, specialties=target.specialties, location=location,
-        radius_km=page.radius_km, requested_radius_km=params.radius_km, widened=page.radius_km > params.radius_km,
-        notice=notice,
-        providers=[service._provider(h, set(target.procedures), page.radius_km,
-                                     distance_at=distance_at, explain=False) for h in page.hits],
-        total_providers=page.total, next_cursor=page.next_cursor, ranking=RANKING_RULE,
-    )
+    listing = await service.list_providers(target, location, params, Timings())
+    return ProvidersResponse(**dict(listing), target=kind, slug=slug, label=target.label,
+                             specialties=target.specialties)
 
 
 def _provider_target(service: SearchService, *, procedure: str | None,

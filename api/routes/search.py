@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from api.contract import NOT_FOUND
 from api.deps import SearchDep, SettingsDep
 from api.queries import ProviderFilters, SortOrder
-from api.routes.catalog import NOT_FOUND
 from api.schemas import BestOfResponse, EvalFailure, EvalRequest, EvalResponse, SearchResponse, Strategy
 from api.search_service import SearchParams, Timings
 
