@@ -24,15 +24,15 @@ class PieceHit:
     slug: str
     name: str
     kind: str
-    text: str
     score: float
     section: str | None = None
     condition: str | None = None
+    text: str | None = None  # fetched only when scores are explained
 
     @classmethod
     def from_hit(cls, hit: Mapping[str, Any]) -> PieceHit:
         src = hit["_source"]
-        return cls(slug=src["slug"], name=src["name"], kind=src["kind"], text=src["text"],
+        return cls(slug=src["slug"], name=src["name"], kind=src["kind"], text=src.get("text"),
                    score=float(hit["_score"]), section=src.get("section"), condition=src.get("condition"))
 
 

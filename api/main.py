@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.search = service = SearchService.from_settings(settings)
         try:
+            await service.vectors.warm()
             yield
         finally:
             await service.close()

@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-PIECE_FIELDS = ["slug", "name", "kind", "section", "condition", "text"]
+from elastic_transport import ObjectApiResponse
+
+PIECE_FIELDS = ["slug", "name", "kind", "section", "condition"]  # + "text" when the caller explains scores
+
+# Only what the service reads comes back (``filter_path``); with no hits, "hits.hits" is absent: use hits_of.
+PIECE_RESPONSE = ["took", "hits.hits._score", "hits.hits._source"]
+PROVIDER_RESPONSE = ["took", "hits.total", "hits.hits._index", "hits.hits._score", "hits.hits._source",
+                     "hits.hits.sort", "aggregations"]
+
+
+def hits_of(result: Mapping[str, Any] | ObjectApiResponse[Any]) -> list[dict[str, Any]]:
+    return list(result.get("hits", {}).get("hits", []))
+
+
+def _piece_source(with_text: bool) -> list[str]:
+    return [*PIECE_FIELDS, "text"] if with_text else PIECE_FIELDS
 
 # Lexical weights per kind of piece: a name or alias typed exactly says more than a word in a passage.
 LEXICAL_KIND_BOOST = {
@@ -24,15 +40,17 @@ RANKING_RULE = (
 )
 
 
-def semantic_pieces(vector: list[float], *, k: int = 80, num_candidates: int = 400) -> dict[str, Any]:
+def semantic_pieces(vector: list[float], *, k: int = 50, num_candidates: int = 200,
+                    with_text: bool = False) -> dict[str, Any]:
     return {
         "knn": {"field": "vector", "query_vector": vector, "k": k, "num_candidates": num_candidates},
         "size": k,
-        "_source": PIECE_FIELDS,
+        "_source": _piece_source(with_text),
     }
 
 
-def lexical_pieces(text: str, *, size: int = 80, corrected: str | None = None) -> dict[str, Any]:
+def lexical_pieces(text: str, *, size: int = 80, corrected: str | None = None,
+                   with_text: bool = False) -> dict[str, Any]:
     """BM25 over the pieces, weighted by kind. ``corrected`` is the query with its typos fixed against the
     corpus vocabulary (done in Python: Elasticsearch's fuzzy expansion costs ~15 ms a query here)."""
     should: list[dict[str, Any]] = [
@@ -46,7 +64,7 @@ def lexical_pieces(text: str, *, size: int = 80, corrected: str | None = None) -
     return {
         "query": {"bool": {"should": should, "minimum_should_match": 1}},
         "size": size,
-        "_source": PIECE_FIELDS,
+        "_source": _piece_source(with_text),
     }
 
 

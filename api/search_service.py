@@ -6,7 +6,6 @@ import asyncio
 import math
 import re
 import time
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -17,7 +16,9 @@ from api.cursor import Cursor, binding_for
 from api.errors import ApiProblem, bad_parameter
 from api.intent import Intent, ParsedQuery, Vocabulary, parse_query
 from api.interpretation import PieceHit, ProcedureScore, Strategy, condition_scores, fuse
+from api.model_process import ModelProcess
 from api.queries import ProviderFilters, SortOrder
+from api.query_vectors import Encoder, ModelThread, QueryVectors
 from api.schemas import (
     BestOfResponse,
     ClinicOut,
@@ -40,7 +41,7 @@ from api.schemas import (
 from api.suggest import Suggester
 from api.triage import match_red_flags, match_symptom_patterns
 from caremap.corpus.load import Corpus
-from caremap.embedding import Embedder, Vector
+from caremap.embedding import Embedder
 from caremap.es_client import async_client
 from caremap.places import Gazetteer, PlaceMatch
 from caremap.settings import Settings
@@ -48,7 +49,6 @@ from caremap.settings import Settings
 WIDEN_FACTOR = 2.0
 MAX_WIDEN_KM = 200.0
 NEAREST_FALLBACK = 3  # beyond MAX_WIDEN_KM, show this many nearest performers rather than nothing
-PIT_KEEP_ALIVE = "5m"
 
 
 @dataclass(frozen=True)
@@ -95,46 +95,24 @@ class Timings:
     """Where a request's time went, reported in the Server-Timing header (milliseconds)."""
 
     embed_ms: float = 0.0
-    es_ms: float = 0.0
+    es_ms: float = 0.0  # wall time of Elasticsearch calls, as the client saw them
+    es_took_ms: float = 0.0  # what Elasticsearch itself reported (``took``) along the request's critical path
     cache_hit: bool = False
 
     def header(self, total_ms: float) -> str:
-        return (f"embed;dur={self.embed_ms:.2f}, es;dur={self.es_ms:.2f}, total;dur={total_ms:.2f}"
-                + (", embed-cache;desc=hit" if self.cache_hit else ""))
+        return (f"embed;dur={self.embed_ms:.2f}, es;dur={self.es_ms:.2f}, es-took;dur={self.es_took_ms:.2f}, "
+                f"total;dur={total_ms:.2f}" + (", embed-cache;desc=hit" if self.cache_hit else ""))
 
 
 def _option(place: PlaceMatch) -> PlaceOption:
     return PlaceOption(id=place.id, label=place.label, lat=place.lat, lon=place.lon)
 
 
-class QueryVectors:
-    """A small LRU cache of query embeddings: search boxes send the same queries again and again."""
-
-    def __init__(self, embedder: Embedder, *, capacity: int = 2048) -> None:
-        self._embedder = embedder
-        self._cache: OrderedDict[str, Vector] = OrderedDict()
-        self._capacity = capacity
-
-    async def get(self, text: str, timings: Timings) -> Vector:
-        key = " ".join(text.lower().split())
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            timings.cache_hit = True
-            return self._cache[key]
-        started = time.perf_counter()
-        vector = await asyncio.to_thread(self._embedder.embed_query, key)
-        timings.embed_ms += (time.perf_counter() - started) * 1000
-        self._cache[key] = vector
-        if len(self._cache) > self._capacity:
-            self._cache.popitem(last=False)
-        return vector
-
-
 class SearchService:
-    def __init__(self, *, es: AsyncElasticsearch, embedder: Embedder, gazetteer: Gazetteer, corpus: Corpus,
+    def __init__(self, *, es: AsyncElasticsearch, vectors: QueryVectors, gazetteer: Gazetteer, corpus: Corpus,
                  settings: Settings) -> None:
         self.es, self.gazetteer, self.corpus, self.settings = es, gazetteer, corpus, settings
-        self.vectors = QueryVectors(embedder)
+        self.vectors = vectors
         self.procedure_names = {a.slug: a.name for a in corpus.articles}
         self.condition_links = {c.slug: c.procedures for c in corpus.conditions}
         self.conditions = {c.slug: c for c in corpus.conditions}
@@ -145,17 +123,37 @@ class SearchService:
     def from_settings(cls, settings: Settings) -> SearchService:
         """Build the service and its heavy resources (model, client, gazetteer); close it with ``close``."""
         corpus = Corpus.load(settings.corpus_dir)
-        return cls(es=async_client(settings), embedder=Embedder(settings.model, batch_size=settings.embed_batch_size),
+        encoder: Encoder = (ModelProcess(settings.model, batch_size=settings.embed_batch_size,
+                                         threads=settings.query_model_threads)
+                            if settings.query_model_process
+                            else ModelThread(Embedder(settings.model, batch_size=settings.embed_batch_size)))
+        return cls(es=async_client(settings), vectors=QueryVectors(encoder),
                    gazetteer=Gazetteer.load(corpus.places), corpus=corpus, settings=settings)
 
     async def close(self) -> None:
+        self.vectors.close()
         await self.es.close()
 
-    async def _search(self, timings: Timings, index: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    def _start(self, index: str, body: dict[str, Any], filter_path: list[str]) -> asyncio.Task[Any]:
+        """Send a search now; collect it with ``_wait`` (other work can run in between)."""
+        return asyncio.ensure_future(self.es.search(index=index, filter_path=filter_path, **body))
+
+    @staticmethod
+    async def _wait(timings: Timings, *searches: asyncio.Future[Any]) -> list[dict[str, Any]]:
+        """The searches' results. The request is charged the time it actually waited, and the ``took`` of
+        the searches still running when it began to wait (what finished under other work cost no time)."""
         started = time.perf_counter()
-        result = await self.es.search(index=index, **body)
-        timings.es_ms += (time.perf_counter() - started) * 1000
-        return dict(result)
+        pending = [s for s in searches if not s.done()]
+        try:
+            results = await asyncio.gather(*searches)
+        finally:
+            timings.es_ms += (time.perf_counter() - started) * 1000
+        timings.es_took_ms += max((float(s.result().get("took", 0)) for s in pending), default=0.0)
+        return [dict(r) for r in results]
+
+    async def _search(self, timings: Timings, index: str, body: dict[str, Any],
+                      filter_path: list[str] = queries.PROVIDER_RESPONSE) -> dict[str, Any]:
+        return (await self._wait(timings, self._start(index, body, filter_path)))[0]
 
     # -- location ----------------------------------------------------------------------------------
     def resolve_location(self, params: SearchParams, parsed: ParsedQuery | None = None) -> ResolvedLocation:
@@ -186,18 +184,25 @@ class SearchService:
         )
 
     # -- interpretation ----------------------------------------------------------------------------
-    async def signals(self, q: str, strategy: Strategy, timings: Timings) -> dict[str, list[PieceHit]]:
+    async def signals(self, q: str, strategy: Strategy, timings: Timings, *,
+                      with_text: bool = False) -> dict[str, list[PieceHit]]:
+        """The lexical and semantic piece rankings, searched in parallel once the query is embedded (on two
+        cores, searching while the model runs slows the model more than it saves)."""
         alias = self.settings.alias("procedures")
-        bodies: dict[str, dict[str, Any]] = {}
-        if strategy in ("semantic", "hybrid"):
-            bodies["semantic"] = queries.semantic_pieces(await self.vectors.get(q, timings))
-        if strategy in ("lexical", "hybrid"):
-            bodies["lexical"] = queries.lexical_pieces(q, corrected=self.vocabulary.correct(q))
-        started = time.perf_counter()
-        results = await asyncio.gather(*(self.es.search(index=alias, **body) for body in bodies.values()))
-        timings.es_ms += (time.perf_counter() - started) * 1000
-        return {name: [PieceHit.from_hit(h) for h in result["hits"]["hits"]]
-                for name, result in zip(bodies, results, strict=True)}
+        vector = await self.vectors.get(q, timings) if strategy in ("semantic", "hybrid") else None
+        searches: dict[str, asyncio.Task[Any]] = {}
+        try:
+            if vector is not None:
+                body = queries.semantic_pieces(vector, with_text=with_text)
+                searches["semantic"] = self._start(alias, body, queries.PIECE_RESPONSE)
+            if strategy in ("lexical", "hybrid"):
+                body = queries.lexical_pieces(q, corrected=self.vocabulary.correct(q), with_text=with_text)
+                searches["lexical"] = self._start(alias, body, queries.PIECE_RESPONSE)
+            results = await self._wait(timings, *searches.values())
+        finally:
+            _settle(*searches.values())
+        return {name: [PieceHit.from_hit(h) for h in queries.hits_of(result)]
+                for name, result in zip(searches, results, strict=True)}
 
     def interpret(self, signals: dict[str, list[PieceHit]], intent: Intent,
                   pattern_conditions: list[str]) -> list[ProcedureScore]:
@@ -221,24 +226,33 @@ class SearchService:
     def target(self, params: SearchParams, intent: Intent, ranked: list[ProcedureScore]) -> Target | None:
         """Whom to list: performers of the asked/top procedure; for a condition, performers of any of its
         procedures who have a specialty that manages it; for a specialty, that specialty."""
+        known = self.named_target(params, intent)
+        if known is None and ranked:
+            return Target(procedures=[ranked[0].slug], label=ranked[0].name)
+        return known
+
+    def named_target(self, params: SearchParams, intent: Intent) -> Target | None:
+        """The target when the caller or the query names it (a procedure, condition or specialty): it does not
+        depend on the interpretation, so its providers can be fetched while the query is being embedded."""
         if params.procedure:
             return Target(procedures=[params.procedure], label=self.procedure_names[params.procedure])
+        if intent.type == "procedure" and intent.slug:
+            return Target(procedures=[intent.slug], label=self.procedure_names[intent.slug])
         if intent.type == "specialty" and intent.slug:
             return Target(procedures=[], specialties=[intent.slug], label=intent.slug)
         if intent.type == "condition" and intent.slug:
             condition = self.conditions[intent.slug]
             return Target(procedures=list(condition.procedures), specialties=list(condition.specialties),
                           label=condition.name)
-        if ranked:
-            return Target(procedures=[ranked[0].slug], label=ranked[0].name)
         return None
 
     # -- providers ---------------------------------------------------------------------------------
     async def providers(self, target: Target, location: ResolvedLocation, params: SearchParams,
                         timings: Timings, *, pageable: bool = True) -> ProviderPage:
         """One page of providers. The first page searches the asked radius and, when nobody is there, widens
-        it step by step up to MAX_WIDEN_KM, then falls back to the nearest performers at any distance;
-        later pages continue from a cursor inside a point in time, so no provider repeats or is skipped."""
+        it step by step up to MAX_WIDEN_KM, then falls back to the nearest performers at any distance.
+        Later pages continue after the last hit's sort values in the very index (build) that served page one:
+        builds are immutable and sorts end with the unique id, so no provider repeats or is skipped."""
         if params.cursor:
             return await self._next_page(target, location, params, timings)
         alias = self.settings.alias("providers")
@@ -246,41 +260,40 @@ class SearchService:
         while True:
             result = await self._search(timings, alias, self._providers_body(target, location, params, radius,
                                                                             facets=True))
-            if result["hits"]["hits"] or radius >= MAX_WIDEN_KM:
+            if queries.hits_of(result) or radius >= MAX_WIDEN_KM:
                 break
             radius = min(radius * WIDEN_FACTOR, MAX_WIDEN_KM)
         fallback = False
-        if not result["hits"]["hits"]:
+        if not queries.hits_of(result):
             nearest = await self.nearest_km(target, location, timings, rank=NEAREST_FALLBACK)
             if nearest is not None and nearest > radius:
                 radius, fallback = math.ceil(nearest), True
                 result = await self._search(timings, alias, self._providers_body(target, location, params, radius,
                                                                                 facets=True))
-        page = ProviderPage(radius_km=radius, hits=result["hits"]["hits"], total=int(result["hits"]["total"]["value"]),
+        hits = queries.hits_of(result)
+        page = ProviderPage(radius_km=radius, hits=hits, total=int(result["hits"]["total"]["value"]),
                             facets=_facets(result.get("aggregations")), nearest_fallback=fallback)
-        if pageable and page.total > len(page.hits) and page.hits:
-            pit = await self.es.open_point_in_time(index=alias, keep_alive=PIT_KEEP_ALIVE)
-            page.next_cursor = Cursor(pit=pit["id"], after=page.hits[-1]["sort"], radius_km=radius,
+        if pageable and page.total > len(hits) and hits:
+            page.next_cursor = Cursor(index=hits[-1]["_index"], after=hits[-1]["sort"], radius_km=radius,
                                       binding=params.binding()).encode()
         return page
 
     async def _next_page(self, target: Target, location: ResolvedLocation, params: SearchParams,
                          timings: Timings) -> ProviderPage:
         assert params.cursor is not None
-        cursor = Cursor.decode(params.cursor, binding=params.binding())
+        cursor = Cursor.decode(params.cursor, binding=params.binding(), index_of=self.settings.alias("providers"))
         body = self._providers_body(target, location, params, cursor.radius_km, facets=False)
         body["search_after"] = cursor.after
-        body["pit"] = {"id": cursor.pit, "keep_alive": PIT_KEEP_ALIVE}
         try:
-            result = await self._search(timings, None, body)
-        except NotFoundError as e:  # the point in time expired or was closed
+            result = await self._search(timings, cursor.index, body)
+        except NotFoundError as e:  # the build page one came from has since been replaced twice and deleted
             raise bad_parameter("cursor", params.cursor[:40], "expired; run the search again from page one") from e
-        hits = result["hits"]["hits"]
+        hits = queries.hits_of(result)
         total = int(result["hits"]["total"]["value"])
         page = ProviderPage(radius_km=cursor.radius_km, hits=hits, total=total)
         if hits and len(hits) == params.size:
-            page.next_cursor = Cursor(pit=result.get("pit_id", cursor.pit), after=hits[-1]["sort"],
-                                      radius_km=cursor.radius_km, binding=cursor.binding).encode()
+            page.next_cursor = Cursor(index=cursor.index, after=hits[-1]["sort"], radius_km=cursor.radius_km,
+                                      binding=cursor.binding).encode()
         return page
 
     def _providers_body(self, target: Target, location: ResolvedLocation, params: SearchParams, radius: float,
@@ -296,8 +309,9 @@ class SearchService:
         """Distance to the rank-th nearest matching provider (or the farthest there is), at any distance."""
         body = queries.nearest_performers(procedures=target.procedures, specialties=target.specialties,
                                           lat=location.lat, lon=location.lon, size=rank)
-        result = await self._search(timings, self.settings.alias("providers"), body)
-        hits = result["hits"]["hits"]
+        result = await self._search(timings, self.settings.alias("providers"), body,
+                                    filter_path=["took", "hits.hits.sort"])
+        hits = queries.hits_of(result)
         return float(hits[-1]["sort"][0]) if hits else None
 
     # -- the whole search --------------------------------------------------------------------------
@@ -309,19 +323,28 @@ class SearchService:
             raise bad_parameter("procedure", params.procedure, "a procedure slug from /v1/procedures")
         urgent = match_red_flags(params.q, self.corpus.red_flags)
         intent = self.vocabulary.detect(parsed.text)
-        signals = await self.signals(parsed.text, params.strategy, timings)
-        pattern_conditions = [c for p in match_symptom_patterns(parsed.text, self.corpus.symptom_patterns)
-                              for c in p.conditions]
-        ranked = self.interpret(signals, intent, pattern_conditions)
-        target = self.target(params, intent, ranked)
-        page, notice = ProviderPage(radius_km=params.radius_km, hits=[], total=0), None
-        if urgent is not None and urgent.level == "emergency" and not params.procedure:
-            # Emergency care now, not a clinic list (an explicit procedure= still lists providers).
-            notice = "These symptoms need emergency care now; clinics for planned care are not listed."
-        elif target is not None:
-            page = await self.providers(target, location, params, timings)
-            if not params.cursor:
-                notice = await self.notice(target, location, params, page, timings)
+        # Emergency care now, not a clinic list (an explicit procedure= still lists providers).
+        emergency = urgent is not None and urgent.level == "emergency" and not params.procedure
+        named = None if emergency else self.named_target(params, intent)
+        background = Timings()
+        early = asyncio.ensure_future(self.providers(named, location, params, background)) if named else None
+        try:
+            signals = await self.signals(parsed.text, params.strategy, timings, with_text=params.explain)
+            pattern_conditions = [c for p in match_symptom_patterns(parsed.text, self.corpus.symptom_patterns)
+                                  for c in p.conditions]
+            ranked = self.interpret(signals, intent, pattern_conditions)
+            target = self.target(params, intent, ranked)
+            page, notice = ProviderPage(radius_km=params.radius_km, hits=[], total=0), None
+            if emergency:
+                notice = "These symptoms need emergency care now; clinics for planned care are not listed."
+            elif target is not None:
+                page = await (self._collect(early, background, timings) if early
+                              else self.providers(target, location, params, timings))
+                if not params.cursor:
+                    notice = await self.notice(target, location, params, page, timings)
+        finally:
+            if early:
+                _settle(early)
         chosen = set(target.procedures) if target else set()
         listing = self.listing(page, location, params, notice=notice, chosen=chosen, explain=params.explain)
         return SearchResponse(
@@ -385,9 +408,19 @@ class SearchService:
             subject = Subject(type="condition", slug=condition, name=found.name, summary=found.summary)
             target = Target(procedures=list(found.procedures), specialties=list(found.specialties), label=found.name)
             title = f"Best {found.name} Doctors Near {location.label}"
-        # A best-of page has no "more" link, so no point in time is opened for it.
+        # A best-of page has no "more" link, so it carries no cursor.
         listing = await self.list_providers(target, location, params, timings, pageable=False)
         return BestOfResponse(**dict(listing), title=title, subject=subject)
+
+    @staticmethod
+    async def _collect(early: asyncio.Future[ProviderPage], background: Timings, timings: Timings) -> ProviderPage:
+        """A provider page fetched in the background: the request is charged only the time it waited."""
+        started, pending = time.perf_counter(), not early.done()
+        page = await early
+        waited = (time.perf_counter() - started) * 1000
+        timings.es_ms += waited
+        timings.es_took_ms += min(waited, background.es_took_ms) if pending else 0.0
+        return page
 
     async def notice(self, target: Target, location: ResolvedLocation, params: SearchParams, page: ProviderPage,
                       timings: Timings) -> str | None:
@@ -409,7 +442,7 @@ class SearchService:
         if explain:
             explanation = [
                 PieceMatch(signal=e.signal, rank=e.rank, score=e.score, kind=e.piece.kind,  # type: ignore[arg-type]
-                           text=e.piece.text, section=e.piece.section)
+                           text=e.piece.text or "", section=e.piece.section)
                 for e in p.evidence
             ]
         return InterpretedProcedure(slug=p.slug, name=p.name, score=round(p.score, 5), conditions=p.conditions,
@@ -443,6 +476,15 @@ class SearchService:
                 + (f"; rated {src['rating']:.1f} ({src['review_count']} reviews)" if src.get("rating") else ""),
             explanation=explanation,
         )
+
+
+def _settle(*futures: asyncio.Future[Any]) -> None:
+    """Cancel what a failed request no longer needs, and mark failures seen (no "never retrieved" noise)."""
+    for future in futures:
+        if not future.done():
+            future.cancel()
+        elif not future.cancelled():
+            future.exception()
 
 
 def _first_sentences(text: str, count: int = 2) -> str:

@@ -1,3 +1,4 @@
 from caremap.cli import app
 
-app(prog_name="caremap")
+if __name__ == "__main__":
+    app(prog_name="caremap")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Literal
@@ -45,6 +46,11 @@ def mapping_dims(index: IndexName) -> int:
 def versioned_name(alias: str, *, now: datetime | None = None) -> str:
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dt%H%M%S%f")
     return f"{alias}-{MAPPING_VERSION}-{stamp}"
+
+
+def is_build_of(alias: str, name: str) -> bool:
+    """Whether ``name`` is one of the versioned builds ``versioned_name`` makes for ``alias``."""
+    return re.fullmatch(rf"{re.escape(alias)}-v\d+-\d{{8}}t\d{{12}}", name) is not None
 
 
 class IndexedDoc(BaseModel):

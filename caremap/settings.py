@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     # model name or local path.
     model: str = PACKAGED_MODEL
     embed_batch_size: int = Field(default=64, ge=1, le=1024)
+    # Where the API runs the query model: a child process of its own (default; the server's event loop and
+    # the model then never wait for each other's interpreter lock), or a thread of the server's process.
+    query_model_process: bool = True
+    # Threads the query model's process uses. One: short queries gain little from intra-op threads, and
+    # concurrent queries are batched instead, leaving the other cores to Elasticsearch and the server.
+    query_model_threads: int = Field(default=1, ge=1, le=64)
 
     # Corpus: the folder of articles, conditions, places and the provider sample to index.
     corpus_dir: Path = PROJECT_ROOT / "corpus"

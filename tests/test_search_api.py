@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
+from caremap.embedding import Embedder
+from caremap.settings import Settings
 from tests.geo import haversine_km
 
 pytestmark = pytest.mark.es
@@ -287,6 +294,40 @@ def test_cursor_from_another_query_is_refused(api: TestClient) -> None:
                                              "cursor": first["next_cursor"]})
     assert response.status_code == 400
     assert response.json()["errors"][0]["parameter"] == "cursor"
+
+
+def test_a_cursor_outlives_one_rebuild_and_expires_after_two(isolated_settings: Settings, small_providers: Path,
+                                                           embedder: Embedder) -> None:
+    from api.main import create_app
+    from indexer.build import build_indices
+
+    settings = isolated_settings.model_copy(update={"providers_file": small_providers})
+    build = functools.partial(build_indices, settings, progress=False, embedder=embedder)
+    build()
+    params = {"q": "epidural blood patch", "near": "Serzhong", "size": 2}
+    with TestClient(create_app(settings)) as client:
+        first = search(client, **params)
+        assert first["total_providers"] > 4
+        build()  # page one's build is now the previous one; the alias serves a new build
+        second = search(client, **params, cursor=first["next_cursor"])
+        seen = [p["id"] for p in first["providers"] + second["providers"]]
+        assert seen == [p["id"] for p in search(client, **{**params, "size": 4})["providers"]]
+        build()  # page one's build is deleted
+        response = client.get("/v1/search", params={**params, "cursor": second["next_cursor"]})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == "cursor"
+    assert "expired" in response.json()["errors"][0]["rule"]
+
+
+def test_a_cursor_cannot_point_the_search_at_another_index(api: TestClient, base_settings: Settings) -> None:
+    first = search(api, q="knee pain", near="Boston", size=4)
+    token = first["next_cursor"]
+    data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    for index in (base_settings.alias("procedures"), data["i"].replace("-providers-", "-procedures-"), "*"):
+        forged = base64.urlsafe_b64encode(json.dumps({**data, "i": index}).encode()).decode()
+        response = api.get("/v1/search", params={"q": "knee pain", "near": "Boston", "size": 4, "cursor": forged})
+        assert response.status_code == 400, index
+        assert response.json()["errors"][0]["parameter"] == "cursor"
 
 
 def test_garbage_cursor_is_a_400(api: TestClient) -> None:

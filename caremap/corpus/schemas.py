@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+Term = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=300)]
 Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 SECTIONS: tuple[str, ...] = (
@@ -74,7 +75,7 @@ class Specialty(Record):
 class RedFlag(Record):
     id: Slug
     urgency: Literal["emergency", "urgent"]
-    patterns: tuple[tuple[NonEmpty, ...], ...] = Field(min_length=1)
+    patterns: tuple[tuple[Term, ...], ...] = Field(min_length=1)
     not_when: tuple[NonEmpty, ...] = ()
     advice: Prose
 
@@ -85,7 +86,7 @@ class SymptomPattern(Record):
     id: Slug
     note: Prose
     conditions: tuple[Slug, ...] = Field(min_length=1)
-    patterns: tuple[tuple[NonEmpty, ...], ...] = Field(min_length=1)
+    patterns: tuple[tuple[Term, ...], ...] = Field(min_length=1)
     not_when: tuple[NonEmpty, ...] = ()
 
 
