@@ -49,15 +49,22 @@ def semantic_pieces(vector: list[float], *, k: int = 50, num_candidates: int = 2
     }
 
 
-def lexical_pieces(text: str, *, size: int = 80, corrected: str | None = None,
+def lexical_pieces(text: str, *, size: int = 50, corrected: str | None = None,
                    with_text: bool = False) -> dict[str, Any]:
-    """BM25 over the pieces, weighted by kind. ``corrected`` is the query with its typos fixed against the
-    corpus vocabulary (done in Python: Elasticsearch's fuzzy expansion costs ~15 ms a query here)."""
-    should: list[dict[str, Any]] = [
-        {"bool": {"filter": [{"term": {"kind": kind}}],
-                  "must": [{"match": {"text": {"query": text, "boost": boost}}}]}}
-        for kind, boost in LEXICAL_KIND_BOOST.items()
-    ]
+    """BM25 over the pieces, weighted by kind: each piece has one kind, so its score is that kind's weight
+    times BM25 (one match, weighted by ``function_score``; not one match per kind). ``corrected`` is the
+    query with its typos fixed against the corpus vocabulary (done in Python: Elasticsearch's fuzzy
+    expansion costs ~15 ms a query here)."""
+    weighted = {
+        "function_score": {
+            "query": {"match": {"text": {"query": text}}},
+            "functions": [{"filter": {"term": {"kind": kind}}, "weight": boost}
+                          for kind, boost in LEXICAL_KIND_BOOST.items()],
+            "score_mode": "first",
+            "boost_mode": "multiply",
+        }
+    }
+    should: list[dict[str, Any]] = [weighted]
     if corrected and corrected != text:
         should.append({"match": {"text": {"query": corrected, "boost": 2.0}}})
     should.append({"match_phrase": {"text": {"query": text, "boost": 4.0, "slop": 1}}})

@@ -16,9 +16,10 @@ def test_semantic_pieces_is_a_top_level_knn_with_candidates() -> None:
 
 def test_lexical_pieces_weights_names_above_passages() -> None:
     should = queries.lexical_pieces("spinal tap")["query"]["bool"]["should"]
-    boosts = {s["bool"]["filter"][0]["term"]["kind"]: s["bool"]["must"][0]["match"]["text"]["boost"]
-              for s in should if "bool" in s}
+    weighted = next(s["function_score"] for s in should if "function_score" in s)
+    boosts = {f["filter"]["term"]["kind"]: f["weight"] for f in weighted["functions"]}
     assert boosts["name"] > boosts["lay_phrase"] > boosts["passage"]
+    assert weighted["boost_mode"] == "multiply"
 
 
 @pytest.mark.parametrize(("radius", "scale"), [(25, "12.5km"), (100, "50.0km"), (0.4, "0.5km")])
