@@ -1,4 +1,8 @@
-"""Shared request dependencies with short Annotated aliases."""
+"""Shared request dependencies with short Annotated aliases.
+
+They are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, a thread
+hand-off per dependency per request for what is an attribute lookup.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ from api.search_service import SearchService
 from caremap.settings import Settings
 
 
-def _service(request: Request) -> SearchService:
+async def _service(request: Request) -> SearchService:
     service: SearchService = request.app.state.search
     return service
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

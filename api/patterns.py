@@ -31,12 +31,24 @@ def words(text: str) -> Words:
                  prefixes=frozenset(w[:n] for w in set(found) for n in range(1, len(w) + 1)))
 
 
-def _has(query: Words, term: str) -> bool:
-    if " " in term:
-        return f" {term} " in query.padded
-    if term.endswith("*"):
-        return term[:-1] in query.prefixes
-    return term in query.unique
+@dataclass(frozen=True)
+class _Compiled:
+    """A pattern split by how its terms are checked: set lookups first, phrases (substring scans) last."""
+
+    words: frozenset[str]
+    stems: frozenset[str]
+    phrases: tuple[str, ...]
+
+    def matches(self, query: Words) -> bool:
+        return (self.words <= query.unique and self.stems <= query.prefixes
+                and all(phrase in query.padded for phrase in self.phrases))
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(pattern: tuple[str, ...]) -> _Compiled:
+    return _Compiled(words=frozenset(t for t in pattern if " " not in t and not t.endswith("*")),
+                     stems=frozenset(t[:-1] for t in pattern if " " not in t and t.endswith("*")),
+                     phrases=tuple(f" {t} " for t in pattern if " " in t))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -50,7 +62,7 @@ def first_match(query: Words, patterns: Sequence[Sequence[str]],
     """The first pattern the query satisfies, or None (also when a not_when phrase is present).
     Pattern terms are lower case (the corpus schema normalises them)."""
     for pattern in patterns:
-        if all(_has(query, term) for term in pattern):
+        if _compiled(tuple(pattern)).matches(query):
             if any(_phrase(phrase) in query.padded for phrase in not_when):
                 return None
             return tuple(pattern)
