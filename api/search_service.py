@@ -41,7 +41,7 @@ from api.schemas import (
 from api.suggest import Suggester
 from api.triage import match_red_flags, match_symptom_patterns
 from caremap.corpus.load import Corpus
-from caremap.embedding import Embedder
+from caremap.embedding import Embedder, Vector
 from caremap.es_client import async_client
 from caremap.places import Gazetteer, PlaceMatch
 from caremap.settings import Settings
@@ -184,23 +184,41 @@ class SearchService:
         )
 
     # -- interpretation ----------------------------------------------------------------------------
+    def embedding(self, text: str, strategy: Strategy) -> asyncio.Task[tuple[Vector, Timings]] | None:
+        """Start embedding ``text`` now (the model runs in its own process) and collect it with ``signals``."""
+        if strategy not in ("semantic", "hybrid"):
+            return None
+
+        async def embed() -> tuple[Vector, Timings]:
+            own = Timings()
+            return await self.vectors.get(text, own), own
+
+        return asyncio.ensure_future(embed())
+
     async def signals(self, q: str, strategy: Strategy, timings: Timings, *,
+                      embedding: asyncio.Future[tuple[Vector, Timings]] | None = None,
                       with_text: bool = False) -> dict[str, list[PieceHit]]:
-        """The lexical and semantic piece rankings, searched in parallel once the query is embedded (on two
-        cores, searching while the model runs slows the model more than it saves)."""
+        """The lexical and semantic piece rankings. The lexical search is sent first; the kNN search as soon
+        as the query vector (``embedding``, started earlier) is there. The request is charged only the time
+        it waited for the vector."""
         alias = self.settings.alias("procedures")
-        vector = await self.vectors.get(q, timings) if strategy in ("semantic", "hybrid") else None
+        if embedding is None:
+            embedding = self.embedding(q, strategy)
         searches: dict[str, asyncio.Task[Any]] = {}
         try:
-            if vector is not None:
-                body = queries.semantic_pieces(vector, with_text=with_text)
-                searches["semantic"] = self._start(alias, body, queries.PIECE_RESPONSE)
             if strategy in ("lexical", "hybrid"):
                 body = queries.lexical_pieces(q, corrected=self.vocabulary.correct(q), with_text=with_text)
                 searches["lexical"] = self._start(alias, body, queries.PIECE_RESPONSE)
+            if embedding is not None:
+                started = time.perf_counter()
+                vector, own = await embedding
+                timings.embed_ms += (time.perf_counter() - started) * 1000
+                timings.cache_hit = own.cache_hit
+                body = queries.semantic_pieces(vector, with_text=with_text)
+                searches["semantic"] = self._start(alias, body, queries.PIECE_RESPONSE)
             results = await self._wait(timings, *searches.values())
         finally:
-            _settle(*searches.values())
+            _settle(*searches.values(), *([embedding] if embedding else []))
         return {name: [PieceHit.from_hit(h) for h in queries.hits_of(result)]
                 for name, result in zip(searches, results, strict=True)}
 
@@ -321,6 +339,8 @@ class SearchService:
         location = self.resolve_location(params, parsed)
         if params.procedure is not None and params.procedure not in self.procedure_names:
             raise bad_parameter("procedure", params.procedure, "a procedure slug from /v1/procedures")
+        # The model works in its own process while this one reads the query and asks Elasticsearch.
+        embedding = self.embedding(parsed.text, params.strategy)
         urgent = match_red_flags(params.q, self.corpus.red_flags)
         intent = self.vocabulary.detect(parsed.text)
         # Emergency care now, not a clinic list (an explicit procedure= still lists providers).
@@ -329,7 +349,8 @@ class SearchService:
         background = Timings()
         early = asyncio.ensure_future(self.providers(named, location, params, background)) if named else None
         try:
-            signals = await self.signals(parsed.text, params.strategy, timings, with_text=params.explain)
+            signals = await self.signals(parsed.text, params.strategy, timings, embedding=embedding,
+                                         with_text=params.explain)
             pattern_conditions = [c for p in match_symptom_patterns(parsed.text, self.corpus.symptom_patterns)
                                   for c in p.conditions]
             ranked = self.interpret(signals, intent, pattern_conditions)
@@ -343,8 +364,7 @@ class SearchService:
                 if not params.cursor:
                     notice = await self.notice(target, location, params, page, timings)
         finally:
-            if early:
-                _settle(early)
+            _settle(*(f for f in (early, embedding) if f is not None))
         chosen = set(target.procedures) if target else set()
         listing = self.listing(page, location, params, notice=notice, chosen=chosen, explain=params.explain)
         return SearchResponse(
