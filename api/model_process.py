@@ -121,14 +121,18 @@ class ModelProcess:
         message: tuple[str, Any] = conn.recv()  # raises EOFError when the child has gone
         return message
 
-    def _stop(self) -> None:
+    def _stop(self, *, wait_s: float = 0.0) -> None:
+        """Close the pipe (a healthy child then exits by itself); kill the child if it has not within
+        ``wait_s`` (at once after a failure: it may be mid-answer to a question nobody waits for)."""
         if self._conn is not None:
             self._conn.close()
             self._conn = None
         if self._process is not None:
-            self._process.kill()
-            self._process.join(timeout=5)
+            self._process.join(timeout=wait_s)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join(timeout=5)
             self._process = None
 
     def close(self) -> None:
-        self._stop()
+        self._stop(wait_s=2.0)

@@ -6,7 +6,9 @@ matches the start of any word; the keys are sorted, so a lookup is a bisect plus
 
 Ranking, best first (``_Tier``): a name or alias that starts with the text; a large place (or a ZIP, or text
 with a comma) that starts with it; a word inside a name; a name one or two typos away; a patient's phrase
-that starts with the text, then one with a word that does; any other place.
+that starts with the text, then one with a word that does; a name or phrase that has the typed words in
+another order or with other words between them ("headache worse when st" finds "... headache that is worse
+when I stand"); any other place.
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ SCAN_CAP = 400
 MAX_LIMIT = 20
 #: Place names have at most this many words ("La Canada Flintridge"); longer text is not looked up as a place.
 MAX_PLACE_WORDS = 4
+#: Words that say little about what hurts: left out when matching typed words anywhere in a phrase.
+FILLER_WORDS = frozenset({
+    "a", "an", "and", "are", "at", "be", "been", "but", "by", "can", "do", "does", "for", "from", "get", "gets",
+    "had", "has", "have", "i", "i'm", "im", "in", "is", "it", "its", "me", "my", "of", "on", "or", "so", "that",
+    "the", "them", "then", "there", "they", "this", "to", "was", "were", "what", "when", "where", "which", "while",
+    "who", "why", "will", "with",
+})
 
 _TYPE_ORDER: dict[SuggestionType, int] = {"procedure": 0, "condition": 1, "specialty": 2, "symptom": 3, "place": 4}
 _DROPPED = re.compile(r"['‘’`ʻ]")
@@ -54,7 +63,8 @@ class _Tier(IntEnum):
     NAME_TYPO = 3
     SYMPTOM_START = 4
     SYMPTOM_WORD = 5
-    OTHER_PLACE = 6
+    ALL_WORDS = 6
+    OTHER_PLACE = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +137,11 @@ class Suggester:
         self._name_starts, self._name_words = _KeyIndex(name_starts), _KeyIndex(name_words)
         self._symptom_starts, self._symptom_words = _KeyIndex(symptom_starts), _KeyIndex(symptom_words)
         self._typo_heads = _typo_heads([*self._name_starts.keys, *self._name_words.keys])
+        self._with_word: dict[str, set[int]] = {}  # word -> entries that have it (names and phrases alike)
+        for index, entry in enumerate(self._entries):
+            for word in entry.term_key.split():
+                self._with_word.setdefault(word, set()).add(index)
+        self._words = _KeyIndex((word, 0) for word in self._with_word)
 
     def _add(self, suggestion: Suggestion, term: str, *, starts: list[tuple[str, int]],
              words: list[tuple[str, int]]) -> None:
@@ -158,6 +173,8 @@ class Suggester:
             self._symptoms(key, ranked)
             if len(ranked) < limit:  # typos only fill: at four or five letters they reach too much
                 self._typos(key, ranked)
+            if len(ranked) < limit:
+                self._all_words(key, ranked)
         self._places(raw, limit, ranked)
         return _best(ranked, limit)
 
@@ -194,6 +211,21 @@ class Suggester:
         for tier, index in ((_Tier.SYMPTOM_START, self._symptom_starts), (_Tier.SYMPTOM_WORD, self._symptom_words)):
             for matched_key, entry in index.starting_with(key):
                 self._offer(ranked, tier, entry, distance=0, exact=matched_key == key)
+
+    def _all_words(self, key: str, ranked: dict[str, tuple[tuple[int, ...], Suggestion]]) -> None:
+        """Entries with every typed word (fillers aside), the last one as a prefix, in any order."""
+        *whole, last = key.split()
+        wanted = [w for w in whole if w not in FILLER_WORDS]
+        if not wanted:
+            return
+        candidates = set.intersection(*(self._with_word.get(w, set()) for w in wanted))
+        if last not in FILLER_WORDS and candidates:
+            completing: set[int] = set()
+            for word, _ in self._words.starting_with(last):
+                completing |= self._with_word[word]
+            candidates &= completing
+        for entry in candidates:
+            self._offer(ranked, _Tier.ALL_WORDS, entry, distance=0, exact=False)
 
     def _places(self, raw: str, limit: int, ranked: dict[str, tuple[tuple[int, ...], Suggestion]]) -> None:
         name_part, comma, _ = raw.partition(",")

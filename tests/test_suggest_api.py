@@ -124,3 +124,15 @@ def test_limit_out_of_range_is_422_naming_limit(api: TestClient) -> None:
 def test_query_too_long_is_422(api: TestClient) -> None:
     response = api.get("/v1/suggest", params={"q": "k" * 101})
     assert response.status_code == 422
+
+
+def test_typed_words_in_another_order_or_apart_still_find_a_patients_phrase(api: TestClient) -> None:
+    suggestions = suggest(api, "headache worse when up")
+    assert suggestions, "a long symptom description should still get suggestions"
+    for item in suggestions:
+        words = item["label"].lower()
+        assert "headache" in words and "worse" in words
+    assert any(s["type"] == "symptom" for s in suggestions)
+    reordered = suggest(api, "stairs kne")
+    assert any("stairs" in s["label"].lower() and "knee" in s["label"].lower() for s in reordered)
+
