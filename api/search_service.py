@@ -184,7 +184,7 @@ class SearchService:
         )
 
     # -- interpretation ----------------------------------------------------------------------------
-    def embedding(self, text: str, strategy: Strategy) -> asyncio.Task[tuple[Vector, Timings]] | None:
+    def start_embedding(self, text: str, strategy: Strategy) -> asyncio.Task[tuple[Vector, Timings]] | None:
         """Start embedding ``text`` now (the model runs in its own process) and collect it with ``signals``."""
         if strategy not in ("semantic", "hybrid"):
             return None
@@ -203,7 +203,7 @@ class SearchService:
         it waited for the vector."""
         alias = self.settings.alias("procedures")
         if embedding is None:
-            embedding = self.embedding(q, strategy)
+            embedding = self.start_embedding(q, strategy)
         searches: dict[str, asyncio.Task[Any]] = {}
         try:
             if strategy in ("lexical", "hybrid"):
@@ -340,7 +340,7 @@ class SearchService:
         if params.procedure is not None and params.procedure not in self.procedure_names:
             raise bad_parameter("procedure", params.procedure, "a procedure slug from /v1/procedures")
         # The model works in its own process while this one reads the query and asks Elasticsearch.
-        embedding = self.embedding(parsed.text, params.strategy)
+        embedding = self.start_embedding(parsed.text, params.strategy)
         urgent = match_red_flags(params.q, self.corpus.red_flags)
         intent = self.vocabulary.detect(parsed.text)
         # Emergency care now, not a clinic list (an explicit procedure= still lists providers).
