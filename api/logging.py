@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("caremap.access")
 REQUEST_ID_HEADER = "X-Request-ID"
+_HEADER_KEY = REQUEST_ID_HEADER.lower().encode()  # ASGI header names are lower-case bytes
 MAX_REQUEST_ID = 64
 
 
@@ -26,8 +27,7 @@ class RequestLogging:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = REQUEST_ID_HEADER.lower().encode()
-        given = next((v for k, v in scope["headers"] if k == wanted), b"").decode("latin-1")
+        given = next((v for k, v in scope["headers"] if k == _HEADER_KEY), b"").decode("latin-1")
         request_id = (given or uuid.uuid4().hex)[:MAX_REQUEST_ID]
         started = time.perf_counter()
         status = 500  # what the client gets when the app raises before starting a response
@@ -36,7 +36,7 @@ class RequestLogging:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (wanted, request_id.encode("latin-1"))]
+                message["headers"] = [*message.get("headers", []), (_HEADER_KEY, request_id.encode("latin-1"))]
             await send(message)
 
         try:

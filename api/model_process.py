@@ -17,6 +17,7 @@ import asyncio
 import multiprocessing
 import os
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from caremap.embedding import Vector
@@ -57,7 +58,7 @@ class ModelProcess:
         self._args = (model, batch_size, threads)
         self._lock = asyncio.Lock()
         self._conn: Connection | None = None
-        self._process: Any = None
+        self._process: BaseProcess | None = None
 
     @property
     def pid(self) -> int | None:

@@ -17,9 +17,8 @@ _WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 
 @dataclass(frozen=True)
 class Words:
-    """A query's words in the forms matching needs: in order, as a set, every prefix, padded for phrases."""
+    """A query's words in the forms matching needs: as a set, every prefix, and padded for phrases."""
 
-    items: tuple[str, ...]
     unique: frozenset[str]
     prefixes: frozenset[str]
     padded: str
@@ -27,7 +26,7 @@ class Words:
 
 def words(text: str) -> Words:
     found = tuple(_WORD.findall(text.lower().replace("’", "'")))
-    return Words(items=found, unique=frozenset(found), padded=f" {' '.join(found)} ",
+    return Words(unique=frozenset(found), padded=f" {' '.join(found)} ",
                  prefixes=frozenset(w[:n] for w in set(found) for n in range(1, len(w) + 1)))
 
 

@@ -196,14 +196,12 @@ class SearchService:
         return asyncio.ensure_future(embed())
 
     async def signals(self, q: str, strategy: Strategy, timings: Timings, *,
-                      embedding: asyncio.Future[tuple[Vector, Timings]] | None = None,
+                      embedding: asyncio.Future[tuple[Vector, Timings]] | None,
                       with_text: bool = False) -> dict[str, list[PieceHit]]:
         """The lexical and semantic piece rankings. The lexical search is sent first; the kNN search as soon
         as the query vector (``embedding``, started earlier) is there. The request is charged only the time
         it waited for the vector."""
         alias = self.settings.alias("procedures")
-        if embedding is None:
-            embedding = self.start_embedding(q, strategy)
         searches: dict[str, asyncio.Task[Any]] = {}
         try:
             if strategy in ("lexical", "hybrid"):
