@@ -33,12 +33,18 @@ class Metrics:
             ["route"], buckets=LATENCY_BUCKETS, registry=self.registry,
         )
         self.embedding = Histogram(
-            "caremap_embedding_duration_seconds", "Time a request spent embedding its query (cache misses)",
+            "caremap_embedding_duration_seconds",
+            "Latency of a request's query embedding, from handing the text to the model to its vector (misses)",
             ["route"], buckets=LATENCY_BUCKETS, registry=self.registry,
         )
         self.embedding_cache = Counter(
             "caremap_query_embedding_cache", "Query-embedding cache lookups by result (hit or miss)",
             ["result"], registry=self.registry,
+        )
+        self.prefetch = Counter(
+            "caremap_provider_prefetch", "Providers fetched while the query was embedded, by whether the fused "
+            "ranking kept the guessed procedure (hit) or not (miss: fetched again)", ["result"],
+            registry=self.registry,
         )
 
     def render(self) -> tuple[bytes, str]:
@@ -53,6 +59,8 @@ class Metrics:
         elif float(timing.get("embed", {}).get("dur", 0)) > 0:
             self.embedding.labels(route=route).observe(float(timing["embed"]["dur"]) / 1000)
             self.embedding_cache.labels(result="miss").inc()
+        if (prefetch := timing.get("prefetch", {}).get("desc")) in ("hit", "miss"):
+            self.prefetch.labels(result=prefetch).inc()
 
 
 def parse_server_timing(header: str) -> dict[str, dict[str, str]]:

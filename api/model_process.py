@@ -5,7 +5,8 @@ interpreter lock, so under concurrent load every embedding waited behind request
 rather than a process pool: a pool hands each call through two extra threads (about 3 ms a query here); the
 loop reads this pipe directly when the child's answer arrives.
 
-One call at a time (``QueryVectors`` batches concurrent queries into one call). The child is started with
+One call at a time (``QueryVectors`` batches concurrent queries into one call); ``start`` writes the texts
+to the pipe before it returns, so the model is already working while the caller goes on. The child is started with
 ``spawn`` (forking a process that already runs threads is unsafe). If it dies, the next call starts a new one
 and asks once more; a child that cannot load the model is an error the caller sees, with the child's own
 traceback on stderr.
@@ -20,7 +21,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from caremap.embedding import Vector
+from caremap.embedding import Precision, Vector
 
 START_TIMEOUT_S = 300.0  # a cold start imports PyTorch and loads the model
 
@@ -29,7 +30,7 @@ class ModelProcessError(RuntimeError):
     """The child could not embed (it failed to load the model, or raised while embedding)."""
 
 
-def _serve(conn: Connection, model: str, batch_size: int, threads: int) -> None:
+def _serve(conn: Connection, model: str, batch_size: int, threads: int, precision: Precision) -> None:
     """The child: load the model, then answer each list of texts with their vectors until the pipe closes."""
     import torch
 
@@ -37,7 +38,7 @@ def _serve(conn: Connection, model: str, batch_size: int, threads: int) -> None:
 
     torch.set_num_threads(threads)
     try:
-        embedder = Embedder(model, batch_size=batch_size)
+        embedder = Embedder(model, batch_size=batch_size, precision=precision)
     except Exception as error:
         conn.send(("error", f"could not load model {model!r}: {error}"))
         raise
@@ -54,29 +55,55 @@ def _serve(conn: Connection, model: str, batch_size: int, threads: int) -> None:
 
 
 class ModelProcess:
-    def __init__(self, model: str, *, batch_size: int = 64, threads: int = 1) -> None:
-        self._args = (model, batch_size, threads)
-        self._lock = asyncio.Lock()
+    def __init__(self, model: str, *, batch_size: int = 64, threads: int = 1, precision: Precision = "float32") -> None:
+        self._args = (model, batch_size, threads, precision)
         self._conn: Connection | None = None
         self._process: BaseProcess | None = None
+        self._in_flight = False
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    async def embed(self, texts: list[str]) -> list[Vector]:
-        async with self._lock:
-            try:
-                return await self._ask(texts)
-            except (EOFError, BrokenPipeError, ConnectionResetError):  # the child died: start another, once
-                self._stop()
-                return await self._ask(texts)
+    def start(self, texts: list[str]) -> asyncio.Future[list[Vector]]:
+        """Hand ``texts`` to the child now when it is up (so the caller's own work overlaps the model's) and
+        return the future of their vectors. One call at a time: ``QueryVectors`` batches concurrent queries."""
+        if self._in_flight:
+            raise RuntimeError("the query model process answers one call at a time")
+        self._in_flight = True
+        sent = self._send(texts)
+        return asyncio.ensure_future(self._complete(texts, sent=sent))
 
-    async def _ask(self, texts: list[str]) -> list[Vector]:
+    async def embed(self, texts: list[str]) -> list[Vector]:
+        return await self.start(texts)
+
+    def _send(self, texts: list[str]) -> bool:
         if self._conn is None:
-            await self._start()
+            return False
+        try:
+            self._conn.send(texts)
+        except OSError:  # the child has gone (broken pipe): the call starts another
+            self._stop()
+            return False
+        return True
+
+    async def _complete(self, texts: list[str], *, sent: bool) -> list[Vector]:
+        try:
+            try:
+                return await self._answer(texts, sent=sent)
+            except (EOFError, OSError):  # the child died: start another and ask once more
+                self._stop()
+                return await self._answer(texts, sent=False)
+        finally:
+            self._in_flight = False
+
+    async def _answer(self, texts: list[str], *, sent: bool) -> list[Vector]:
+        if not sent:
+            if self._conn is None:
+                await self._start()
+            assert self._conn is not None
+            self._conn.send(texts)
         assert self._conn is not None
-        self._conn.send(texts)
         try:
             kind, payload = await self._receive(self._conn)
         except BaseException:  # cancelled, or the pipe broke: a late answer must not reach the next caller

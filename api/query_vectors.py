@@ -3,7 +3,8 @@
 Search boxes send the same queries again and again, so vectors are kept in a small LRU cache. Requests that
 miss the cache while the model is busy wait together and go through the model as one batch: on CPU a batch
 of eight short queries costs about as much as two and a half single ones. A lone request never waits for
-company (there is no batching window).
+company (there is no batching window), and its text reaches the model the moment it is asked for
+(``request`` is synchronous), so the caller's own work overlaps the model's.
 
 Where the model runs is an ``Encoder``: by default a child process of its own (``api.model_process``), or
 ``ModelThread``, a thread of the server's process (less memory, slower under concurrent load).
@@ -12,7 +13,6 @@ Where the model runs is an ``Encoder``: by default a child process of its own (`
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
@@ -22,13 +22,10 @@ from caremap.embedding import Embedder, Vector
 MAX_BATCH = 16
 
 
-class Timed(Protocol):
-    embed_ms: float
-    cache_hit: bool
-
-
 class Encoder(Protocol):
-    async def embed(self, texts: list[str]) -> list[Vector]: ...
+    def start(self, texts: list[str]) -> asyncio.Future[list[Vector]]:
+        """Begin embedding ``texts`` now; the future holds their vectors. One call at a time."""
+        ...
 
     def close(self) -> None: ...
 
@@ -40,11 +37,20 @@ class ModelThread:
         self._embedder = embedder
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
 
-    async def embed(self, texts: list[str]) -> list[Vector]:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._embedder.embed_queries, texts)
+    def start(self, texts: list[str]) -> asyncio.Future[list[Vector]]:
+        return asyncio.wrap_future(self._thread.submit(self._embedder.embed_queries, texts))
 
     def close(self) -> None:
         self._thread.shutdown(wait=False, cancel_futures=True)
+
+
+def _seen(future: asyncio.Future[Vector]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+def cache_key(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 class QueryVectors:
@@ -53,52 +59,70 @@ class QueryVectors:
         self._cache: OrderedDict[str, Vector] = OrderedDict()
         self._capacity = capacity
         self._max_batch = max_batch
-        self._waiting: dict[str, asyncio.Future[Vector]] = {}  # texts not yet handed to the model
-        self._worker: asyncio.Task[None] | None = None
+        self._unresolved: dict[str, asyncio.Future[Vector]] = {}  # waiting for the model or inside it
+        self._queue: list[str] = []  # keys not yet handed to the model, oldest first
+        self._busy = False
         self.batches = 0  # model calls made, and texts embedded by them (for benchmarks and tests)
         self.embedded = 0
 
-    async def get(self, text: str, timings: Timed) -> Vector:
-        key = " ".join(text.lower().split())
+    def request(self, text: str) -> asyncio.Future[Vector]:
+        """The vector of ``text``: a future that is already done on a cache hit; otherwise the model starts
+        on it now, or with the next batch when it is busy. The same text asked twice shares one future.
+        Await it through ``asyncio.shield`` when the caller may be cancelled (the future is shared)."""
+        key = cache_key(text)
         if key in self._cache:
             self._cache.move_to_end(key)
-            timings.cache_hit = True
-            return self._cache[key]
-        started = time.perf_counter()
-        future = self._waiting.get(key)
-        if future is None:  # the same text already waiting shares its future
-            future = asyncio.get_running_loop().create_future()
-            self._waiting[key] = future
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._drain())
-        try:
-            # shield: a caller that goes away must not cancel the vector other callers wait for
-            return await asyncio.shield(future)
-        finally:
-            timings.embed_ms += (time.perf_counter() - started) * 1000
+            hit: asyncio.Future[Vector] = asyncio.get_running_loop().create_future()
+            hit.set_result(self._cache[key])
+            return hit
+        future = self._unresolved.get(key)
+        if future is None:
+            future = self._unresolved[key] = asyncio.get_running_loop().create_future()
+            future.add_done_callback(_seen)  # a failure nobody awaited any more is not "never retrieved" noise
+            self._queue.append(key)
+            self._next_batch()
+        return future
+
+    async def get(self, text: str) -> Vector:
+        # shield: a caller that goes away must not cancel the vector other callers wait for
+        return await asyncio.shield(self.request(text))
 
     async def warm(self) -> None:
         """One embedding through the model (a child process starts and loads it now, not on a request)."""
-        await self._encoder.embed(["warm up"])
+        await self._encoder.start(["warm up"])
 
-    async def _drain(self) -> None:
-        """Embed whatever is waiting, a batch at a time, until nothing is."""
-        while self._waiting:
-            texts = list(self._waiting)[: self._max_batch]
-            futures = [self._waiting.pop(t) for t in texts]
-            try:
-                vectors = await self._encoder.embed(texts)
-            except Exception as error:  # every waiter sees the model's failure, none hangs
-                for future in futures:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
+    def _next_batch(self) -> None:
+        """Hand the oldest waiting texts to the model, unless it is busy (its current batch calls this again)."""
+        if self._busy or not self._queue:
+            return
+        keys, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch:]
+        self._busy = True
+        try:
+            started = self._encoder.start(keys)
+        except Exception as error:  # the encoder refused at once: fail this batch the same way
+            started = asyncio.get_running_loop().create_future()
+            started.set_exception(error)
+        started.add_done_callback(lambda done: self._finish(keys, done))
+
+    def _finish(self, keys: list[str], done: asyncio.Future[list[Vector]]) -> None:
+        self._busy = False
+        failure = None if done.cancelled() else done.exception()
+        if failure is None and not done.cancelled():
             self.batches += 1
-            self.embedded += len(texts)
-            for text, future, vector in zip(texts, futures, vectors, strict=True):
-                self._remember(text, vector)
-                if not future.done():
-                    future.set_result(vector)
+            self.embedded += len(keys)
+        for n, key in enumerate(keys):
+            future = self._unresolved.pop(key)
+            if future.done():
+                continue
+            if done.cancelled():  # only when the server shuts down
+                future.cancel()
+            elif failure is not None:  # every waiter sees the model's failure, none hangs
+                future.set_exception(failure)
+            else:
+                vector = done.result()[n]
+                self._remember(key, vector)
+                future.set_result(vector)
+        self._next_batch()
 
     def close(self) -> None:
         self._encoder.close()

