@@ -42,8 +42,12 @@ RANKING_RULE = (
 
 def semantic_pieces(vector: list[float], *, k: int = 50, num_candidates: int = 200,
                     with_text: bool = False) -> dict[str, Any]:
+    """The k nearest pieces, as a ``knn`` query rather than a top-level ``knn`` section: the top-level form
+    first runs a DFS phase (one more hop through the search thread pool) to merge the shards' candidates.
+    The procedures index has one shard, where both forms return the same hits (tests/test_search_api.py
+    checks it against the node)."""
     return {
-        "knn": {"field": "vector", "query_vector": vector, "k": k, "num_candidates": num_candidates},
+        "query": {"knn": {"field": "vector", "query_vector": vector, "k": k, "num_candidates": num_candidates}},
         "size": k,
         "_source": _piece_source(with_text),
     }

@@ -139,9 +139,9 @@ def report(samples: list[Sample], cached: list[float]) -> None:
     print(f"== search ({len(samples)} queries measured, first time each, one client, keep-alive HTTP)")
     print(f"end-to-end          p50 {p50:6.1f} ms   p95 {percentile(e2e, 95):6.1f} ms   "
           f"mean {statistics.mean(e2e):6.1f} ms")
-    print(f"embedding           p50 {percentile([s.embed for s in samples], 50):6.1f} ms   (latency: text handed to the "
-          f"model -> vector back; the request waited p50 {percentile([s.embed_wait for s in samples], 50):.1f} ms "
-          "of it, doing nothing else)")
+    embed, wait = percentile([s.embed for s in samples], 50), percentile([s.embed_wait for s in samples], 50)
+    print(f"embedding           p50 {embed:6.1f} ms   (latency: text handed to the model -> vector back; the request "
+          f"waited p50 {wait:.1f} ms of it, doing nothing else)")
     if took_known:
         print(f"ES took             p50 {percentile(took, 50):6.1f} ms")
         print(f"ES client/transport p50 {percentile([s.es - t for s, t in zip(samples, took, strict=True)], 50):6.1f}"

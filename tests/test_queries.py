@@ -7,9 +7,9 @@ import pytest
 from api import queries
 
 
-def test_semantic_pieces_is_a_top_level_knn_with_candidates() -> None:
+def test_semantic_pieces_is_a_knn_query_with_candidates() -> None:
     body = queries.semantic_pieces([0.1, 0.2], k=5, num_candidates=50)
-    assert body["knn"] == {"field": "vector", "query_vector": [0.1, 0.2], "k": 5, "num_candidates": 50}
+    assert body["query"]["knn"] == {"field": "vector", "query_vector": [0.1, 0.2], "k": 5, "num_candidates": 50}
     assert body["size"] == 5
     assert "vector" not in body["_source"]
 

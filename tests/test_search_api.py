@@ -8,8 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
+from api import queries
 from api.metrics import parse_server_timing
 from caremap.embedding import Embedder
 from caremap.settings import Settings
@@ -216,6 +218,23 @@ def test_explain_returns_score_components(api: TestClient) -> None:
 def test_search_response_has_server_timing(api: TestClient) -> None:
     response = api.get("/v1/search", params={"q": "knee pain", "near": "Boston"})
     assert "es;dur=" in response.headers["Server-Timing"]
+
+
+def test_the_knn_query_finds_what_a_top_level_knn_search_finds(
+        es: Elasticsearch, built: dict[str, object], base_settings: Settings, embedder: Embedder) -> None:
+    index = base_settings.alias("procedures")
+    for text in ["headache worse when upright", "itchy scaly elbows", "knee gives way on stairs"]:
+        as_query = queries.semantic_pieces(embedder.embed_query(text))
+        top_level = {key: value for key, value in as_query.items() if key != "query"}
+        top_level["knn"] = as_query["query"]["knn"]
+
+        def ranked(request: dict) -> list[tuple[str, float]]:
+            hits = es.search(index=index, **request)["hits"]["hits"]
+            return [(h["_id"], round(h["_score"], 6)) for h in hits]
+
+        found = ranked(as_query)
+        assert len(found) == 50
+        assert found == ranked(top_level)
 
 
 # Queries searched nowhere else in the tests (a cached embedding leaves no time to prefetch). On the first
