@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import threading
 import time
+import weakref
 from collections.abc import Iterable
 
 from fastapi import FastAPI, Request
@@ -55,6 +57,45 @@ class KeyRing:
         return found
 
 
+class SweptMemoryStorage(MemoryStorage):
+    """``limits``' in-memory storage with its expired entries swept by one long-lived daemon thread.
+
+    The parent starts a new ``threading.Timer`` thread (10 ms) whenever its previous one has finished, so on a
+    server that is not busy every request started an OS thread (~0.15 ms on the request path here) and woke
+    one 10 ms later to compete for the interpreter lock: ~0.4 ms of a search's p50 (bench.search_bench).
+    Expired entries cost only memory (the strategies compare timestamps themselves), so a sweep every
+    ``sweep_every_s`` is enough. The sweeper thread stands in for the parent's timer (it is always alive,
+    so the parent never starts another) and ends when the storage is garbage."""
+
+    STORAGE_SCHEME = ["caremap-swept-memory"]  # noqa: RUF012  # own scheme: "memory" stays limits' class
+
+    def __init__(self, *, sweep_every_s: float = 1.0) -> None:
+        super().__init__()
+        self.timer.cancel()
+        self.timer = _Sweeper(self, sweep_every_s)
+        self.timer.start()
+
+    def sweep(self) -> None:
+        self._MemoryStorage__expire_events()  # type: ignore[attr-defined]  # the parent's own expiry
+
+
+class _Sweeper(threading.Timer):
+    """A timer that fires again and again (until cancelled, or its storage is gone)."""
+
+    def __init__(self, storage: SweptMemoryStorage, every_s: float) -> None:
+        super().__init__(every_s, lambda: None)
+        self.name, self.daemon = "rate-limit-sweeper", True
+        self._storage = weakref.ref(storage)
+
+    def run(self) -> None:
+        while not self.finished.wait(self.interval):
+            storage = self._storage()
+            if storage is None:
+                return
+            storage.sweep()
+            del storage  # hold no reference while waiting
+
+
 class AccessControl:
     """ASGI middleware: 401 without an accepted ``X-API-Key`` (when auth is on), 429 over the rate limit."""
 
@@ -64,7 +105,7 @@ class AccessControl:
         self.keys = KeyRing(settings.api_keys)
         self.limit: RateLimitItem = parse(settings.rate_limit)
         # In-process memory: one window per API process; several replicas each allow the full rate.
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = MovingWindowRateLimiter(SweptMemoryStorage())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_public(scope["path"]):

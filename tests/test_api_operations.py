@@ -6,19 +6,26 @@ settings; the session `api` app (auth off, a limit the suite never reaches) serv
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
 from api.main import create_app
 from api.metrics import Metrics, parse_server_timing, route_template
-from api.security import KeyRing, hash_key
+from api.security import KeyRing, SweptMemoryStorage, hash_key
 from caremap.settings import Settings
 
 pytestmark = pytest.mark.es
@@ -154,6 +161,47 @@ def test_limit_counts_per_key(keyed: TestClient) -> None:
     assert statuses == [200, 200, 200, 429]
     other = keyed.get("/v1/search", params=SEARCH, headers={"X-API-Key": KEYS["other"]})
     assert other.status_code == 200
+
+
+class CountedTimer(threading.Timer):
+    made = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        CountedTimer.made += 1
+        super().__init__(*args, **kwargs)
+
+
+def timers_made_by_spaced_hits(storage: MemoryStorage) -> int:
+    limiter = MovingWindowRateLimiter(storage)
+    before = CountedTimer.made
+    for _ in range(5):
+        time.sleep(0.015)  # longer than limits' 10 ms expiry timer: a quiet server
+        assert limiter.hit(parse("100/minute"), "ip:127.0.0.1")
+    return CountedTimer.made - before
+
+
+def test_the_rate_limit_starts_no_thread_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(threading, "Timer", CountedTimer)
+    assert timers_made_by_spaced_hits(MemoryStorage()) >= 2  # limits' own storage: a timer thread per hit
+    assert timers_made_by_spaced_hits(SweptMemoryStorage()) == 0
+
+
+def test_the_swept_storage_forgets_expired_entries_and_still_limits() -> None:
+    storage = SweptMemoryStorage(sweep_every_s=0.05)
+    limiter, limit = MovingWindowRateLimiter(storage), parse("2/second")
+    assert [limiter.hit(limit, "k") for _ in range(3)] == [True, True, False]
+    time.sleep(1.2)
+    assert not any(storage.events.values())  # swept (limits keeps the emptied list per key)
+    assert limiter.hit(limit, "k")
+
+
+def test_the_sweeper_ends_with_its_storage() -> None:
+    storage = SweptMemoryStorage(sweep_every_s=0.02)
+    sweeper = storage.timer
+    del storage
+    gc.collect()
+    sweeper.join(timeout=2)
+    assert not sweeper.is_alive()
 
 
 # -- CORS -------------------------------------------------------------------------------------------------
