@@ -6,7 +6,7 @@ import asyncio
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -111,6 +111,46 @@ class Timings:
             f", prefetch;desc={self.prefetch}" if self.prefetch else "")
         return (f"embed;dur={self.embed_ms:.2f}, embed-wait;dur={self.embed_wait_ms:.2f}, es;dur={self.es_ms:.2f}, "
                 f"es-took;dur={self.es_took_ms:.2f}, total;dur={total_ms:.2f}" + extras)
+
+
+class EarlyProviders:
+    """A provider page fetched before the search's target is final, so that nobody waits for it afterwards:
+    for a target the query names (it does not depend on the interpretation), or for the procedure the
+    lexical ranking alone puts first, guessed while the query is still being embedded. The page is used only
+    for the very target it was fetched for, and the request is charged only the time it waited for it."""
+
+    def __init__(self, fetch: Callable[[Target, Timings], Awaitable[ProviderPage]]) -> None:
+        self._fetch = fetch
+        self._background = Timings()
+        self._target: Target | None = None
+        self._page: asyncio.Future[ProviderPage] | None = None
+        self.guessed = False
+
+    def start(self, target: Target, *, guessed: bool = False) -> None:
+        self._target, self.guessed = target, guessed
+        self._page = asyncio.ensure_future(self._fetch(target, self._background))
+
+    def outcome(self, target: Target) -> str | None:
+        """For a guess: "hit" when the final target is the one guessed, else "miss"."""
+        if not self.guessed or self._page is None:
+            return None
+        return "hit" if target == self._target else "miss"
+
+    async def page_for(self, target: Target, timings: Timings) -> ProviderPage:
+        if self._page is None or target != self._target:
+            self.drop()
+            return await self._fetch(target, timings)
+        started, pending = time.perf_counter(), not self._page.done()
+        page = await self._page
+        waited = (time.perf_counter() - started) * 1000
+        timings.es_ms += waited
+        timings.es_took_ms += min(waited, self._background.es_took_ms) if pending else 0.0
+        return page
+
+    def drop(self) -> None:
+        if self._page is not None:
+            _settle(self._page)
+            self._page = None
 
 
 def _option(place: PlaceMatch) -> PlaceOption:
@@ -370,43 +410,35 @@ class SearchService:
         # Emergency care now, not a clinic list (an explicit procedure= still lists providers).
         emergency = urgent is not None and urgent.level == "emergency" and not params.procedure
         named = None if emergency else self.named_target(params, intent)
-        background = Timings()
-        early = asyncio.ensure_future(self.providers(named, location, params, background)) if named else None
+        early = EarlyProviders(lambda target, spent: self.providers(target, location, params, spent))
+        if named is not None:
+            early.start(named)
         pattern_conditions = [c for p in match_symptom_patterns(parsed.text, self.corpus.symptom_patterns)
                               for c in p.conditions]
-        guess: Target | None = None
 
-        def prefetch(lexical: list[PieceHit]) -> None:
-            """Providers for the procedure the lexical ranking alone puts first, fetched while the query is
-            still being embedded: the fused ranking agrees on most queries (86% of the dev set), and then
-            nobody waits for them after the fusion; otherwise they are dropped and fetched for the right one."""
-            nonlocal early, guess
-            guess = self.target(params, intent, self.interpret({"lexical": lexical}, intent, pattern_conditions))
-            if guess is not None:
-                early = asyncio.ensure_future(self.providers(guess, location, params, background))
+        def guess(lexical: list[PieceHit]) -> None:
+            """The fused ranking keeps the lexical ranking's first procedure on most queries (86% of the dev
+            set): fetch its providers while the query is still being embedded."""
+            guessed = self.target(params, intent, self.interpret({"lexical": lexical}, intent, pattern_conditions))
+            if guessed is not None:
+                early.start(guessed, guessed=True)
 
         try:
             signals = await self.signals(parsed.text, params.strategy, timings, embedding=embedding,
                                          with_text=params.explain,
-                                         on_lexical=prefetch if named is None and not emergency else None)
+                                         on_lexical=guess if named is None and not emergency else None)
             ranked = self.interpret(signals, intent, pattern_conditions)
             target = self.target(params, intent, ranked)
             page, notice = ProviderPage(radius_km=params.radius_km, hits=[], total=0), None
-            if guess is not None and early is not None:
-                timings.prefetch = "hit" if guess == target else "miss"
-                if guess != target:
-                    _settle(early)
-                    early = None
             if emergency:
                 notice = "These symptoms need emergency care now; clinics for planned care are not listed."
             elif target is not None:
-                page = await (self._collect(early, background, timings) if early
-                              else self.providers(target, location, params, timings))
+                timings.prefetch = early.outcome(target)
+                page = await early.page_for(target, timings)
                 if not params.cursor:
                     notice = await self.notice(target, location, params, page, timings)
         finally:
-            if early is not None:
-                _settle(early)
+            early.drop()
         chosen = set(target.procedures) if target else set()
         listing = self.listing(page, location, params, notice=notice, chosen=chosen, explain=params.explain)
         return SearchResponse(
@@ -473,16 +505,6 @@ class SearchService:
         # A best-of page has no "more" link, so it carries no cursor.
         listing = await self.list_providers(target, location, params, timings, pageable=False)
         return BestOfResponse(**dict(listing), title=title, subject=subject)
-
-    @staticmethod
-    async def _collect(early: asyncio.Future[ProviderPage], background: Timings, timings: Timings) -> ProviderPage:
-        """A provider page fetched in the background: the request is charged only the time it waited."""
-        started, pending = time.perf_counter(), not early.done()
-        page = await early
-        waited = (time.perf_counter() - started) * 1000
-        timings.es_ms += waited
-        timings.es_took_ms += min(waited, background.es_took_ms) if pending else 0.0
-        return page
 
     async def notice(self, target: Target, location: ResolvedLocation, params: SearchParams, page: ProviderPage,
                       timings: Timings) -> str | None:
