@@ -42,7 +42,7 @@ from api.schemas import (
 from api.suggest import Suggester
 from api.triage import match_red_flags, match_symptom_patterns
 from caremap.corpus.load import Corpus
-from caremap.embedding import Embedder, Vector, query_precision
+from caremap.embedding import Embedder, Vector
 from caremap.es_client import async_client
 from caremap.places import Gazetteer, PlaceMatch
 from caremap.settings import Settings
@@ -172,7 +172,7 @@ class SearchService:
     def from_settings(cls, settings: Settings) -> SearchService:
         """Build the service and its heavy resources (model, client, gazetteer); close it with ``close``."""
         corpus = Corpus.load(settings.corpus_dir)
-        precision = query_precision(settings.query_model_precision)
+        precision = settings.query_model_precision
         encoder: Encoder = (ModelProcess(settings.model, batch_size=settings.embed_batch_size,
                                          threads=settings.query_model_threads, precision=precision)
                             if settings.query_model_process

@@ -13,7 +13,7 @@ import numpy.typing as npt
 from caremap.settings import PACKAGED_MODEL
 
 Vector = list[float]
-Precision = Literal["float32", "bfloat16"]
+Precision = Literal["auto", "float32", "bfloat16"]
 CPU_FLAGS_FILE = Path("/proc/cpuinfo")
 NATIVE_BFLOAT16_FLAGS = {"avx512_bf16", "amx_bf16"}  # x86 instructions that compute in bfloat16
 
@@ -28,13 +28,15 @@ def native_bfloat16(cpuinfo: Path = CPU_FLAGS_FILE) -> bool:
     return bool(flags & NATIVE_BFLOAT16_FLAGS)
 
 
-def query_precision(setting: str, *, native: bool | None = None) -> Precision:
-    """The precision the query model runs in: ``auto`` is bfloat16 where the CPU has it natively."""
-    if setting == "auto":
-        return "bfloat16" if (native_bfloat16() if native is None else native) else "float32"
-    if setting not in ("float32", "bfloat16"):
-        raise ValueError(f"precision {setting!r}: expected auto, float32 or bfloat16")
-    return "bfloat16" if setting == "bfloat16" else "float32"
+def effective_precision(asked: Precision, model: Any, *, native: bool | None = None) -> Literal["float32", "bfloat16"]:
+    """``auto`` is bfloat16 where the CPU computes in it natively and the model starts with a transformer
+    (any other sentence-transformers model keeps float32); ``bfloat16`` insists, and fails for such a model."""
+    if asked == "auto":
+        native = native_bfloat16() if native is None else native
+        return "bfloat16" if native and hasattr(model[0], "auto_model") else "float32"
+    if asked not in ("float32", "bfloat16"):
+        raise ValueError(f"precision {asked!r}: expected auto, float32 or bfloat16")
+    return asked
 
 
 def resolve_model(name: str) -> str:
@@ -53,7 +55,8 @@ class Embedder:
                  precision: Precision = "float32") -> None:
         """``precision="bfloat16"`` runs the transformer's layers in bfloat16 (pooling and normalising stay in
         float32): on a CPU with native bfloat16 a short query embeds ~1.6x faster, at cosine >= 0.9999 to the
-        float32 vector. For queries only; documents are indexed in float32."""
+        float32 vector; ``auto`` chooses it where that holds (``effective_precision``). For queries only;
+        documents are indexed in float32."""
         resolved = resolve_model(model)
         if Path(resolved).exists():
             # A local folder needs no hub; stay offline so nothing tries to reach one.
@@ -62,8 +65,8 @@ class Embedder:
 
         self.model_name = model
         self._model = SentenceTransformer(resolved, device="cpu")
-        self.precision: Precision = precision
-        if precision == "bfloat16":
+        self.precision = effective_precision(precision, self._model)
+        if self.precision == "bfloat16":
             _transformer_in_bfloat16(self._model, model)
         self._batch_size = batch_size
         self._cache_size = cache_size

@@ -66,8 +66,8 @@ class Settings(BaseSettings):
     # concurrent queries are batched instead, leaving the other cores to Elasticsearch and the server.
     query_model_threads: int = Field(default=1, ge=1, le=64)
     # Precision of the query model's layers: "auto" is bfloat16 on CPUs that compute in it natively
-    # (AVX512-BF16 or AMX; ~1.6x faster a query, cosine >= 0.9999 to float32), else float32. Documents are
-    # always indexed in float32.
+    # (AVX512-BF16 or AMX; ~1.6x faster a query, cosine >= 0.9999 to float32) for transformer-based models,
+    # else float32. Documents are always indexed in float32.
     query_model_precision: Literal["auto", "float32", "bfloat16"] = "auto"
 
     # Corpus: the folder of articles, conditions, places and the provider sample to index.

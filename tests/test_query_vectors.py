@@ -12,7 +12,7 @@ import pytest
 
 from api.model_process import ModelProcess, ModelProcessError
 from api.query_vectors import ModelThread, QueryVectors
-from caremap.embedding import Embedder, Vector, native_bfloat16, query_precision
+from caremap.embedding import Embedder, Vector, effective_precision, native_bfloat16
 
 TEXTS = ["headache worse when upright", "knee pain on stairs", "itchy scaly elbows", "blood in urine",
          "heavy periods", "ringing in ears", "numb fingers at night", "chest pain when walking"]
@@ -159,11 +159,20 @@ def test_auto_precision_is_bfloat16_only_where_the_cpu_computes_in_it(tmp_path: 
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n")
     assert not native_bfloat16(cpuinfo)
     assert not native_bfloat16(tmp_path / "missing")
-    assert query_precision("auto", native=True) == "bfloat16"
-    assert query_precision("auto", native=False) == "float32"
-    assert query_precision("float32", native=True) == "float32"
+    transformer_first, static_first = [Transformer()], [object()]
+    assert effective_precision("auto", transformer_first, native=True) == "bfloat16"
+    assert effective_precision("auto", transformer_first, native=False) == "float32"
+    assert effective_precision("auto", static_first, native=True) == "float32"  # any model keeps working
+    assert effective_precision("float32", transformer_first, native=True) == "float32"
+    assert effective_precision("bfloat16", transformer_first, native=False) == "bfloat16"  # asked for: given
     with pytest.raises(ValueError, match="expected auto, float32 or bfloat16"):
-        query_precision("int8")
+        effective_precision("int8", transformer_first)  # type: ignore[arg-type]
+
+
+class Transformer:
+    """Stands in for sentence-transformers' first module when it wraps a transformer."""
+
+    auto_model = None
 
 
 async def test_a_model_that_cannot_be_loaded_is_a_clear_error(tmp_path: Path) -> None:
