@@ -107,7 +107,8 @@ class QueryVectors:
     def _finish(self, keys: list[str], done: asyncio.Future[list[Vector]]) -> None:
         self._busy = False
         failure = None if done.cancelled() else done.exception()
-        if failure is None and not done.cancelled():
+        vectors = done.result() if not done.cancelled() and failure is None else None
+        if vectors is not None:
             self.batches += 1
             self.embedded += len(keys)
         for n, key in enumerate(keys):
@@ -118,10 +119,9 @@ class QueryVectors:
                 future.cancel()
             elif failure is not None:  # every waiter sees the model's failure, none hangs
                 future.set_exception(failure)
-            else:
-                vector = done.result()[n]
-                self._remember(key, vector)
-                future.set_result(vector)
+            elif vectors is not None:
+                self._remember(key, vectors[n])
+                future.set_result(vectors[n])
         self._next_batch()
 
     def close(self) -> None:

@@ -124,15 +124,15 @@ class EarlyProviders:
         self._background = Timings()
         self._target: Target | None = None
         self._page: asyncio.Future[ProviderPage] | None = None
-        self.guessed = False
+        self._guessed = False
 
     def start(self, target: Target, *, guessed: bool = False) -> None:
-        self._target, self.guessed = target, guessed
+        self._target, self._guessed = target, guessed
         self._page = asyncio.ensure_future(self._fetch(target, self._background))
 
     def outcome(self, target: Target) -> str | None:
         """For a guess: "hit" when the final target is the one guessed, else "miss"."""
-        if not self.guessed or self._page is None:
+        if not self._guessed or self._page is None:
             return None
         return "hit" if target == self._target else "miss"
 
@@ -279,7 +279,7 @@ class SearchService:
             results = await self._wait(timings, *searches.values())
         finally:
             _settle(*searches.values())
-        return {name: hits.get(name) or self._piece_hits(result)
+        return {name: hits[name] if name in hits else self._piece_hits(result)
                 for name, result in zip(searches, results, strict=True)}
 
     @staticmethod
