@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.contract import install_contract
+from api.early_embedding import install_early_embedding
 from api.errors import install_error_handlers
 from api.logging import install_request_logging
 from api.metrics import install_metrics
@@ -45,7 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    # Middleware added later wraps the earlier: CORS > metrics > request log > API key and rate limit > routes.
+    # Middleware added later wraps the earlier:
+    # CORS > metrics > request log > API key and rate limit > early embedding > routes.
+    install_early_embedding(app)
     install_access_control(app, settings)
     install_request_logging(app)
     install_metrics(app)

@@ -13,6 +13,7 @@ Where the model runs is an ``Encoder``: by default a child process of its own (`
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
@@ -60,6 +61,7 @@ class QueryVectors:
         self._capacity = capacity
         self._max_batch = max_batch
         self._unresolved: dict[str, asyncio.Future[Vector]] = {}  # waiting for the model or inside it
+        self._asked: dict[str, float] = {}  # when each unresolved key was first asked for (perf_counter)
         self._queue: list[str] = []  # keys not yet handed to the model, oldest first
         self._busy = False
         self.batches = 0  # model calls made, and texts embedded by them (for benchmarks and tests)
@@ -79,9 +81,15 @@ class QueryVectors:
         if future is None:
             future = self._unresolved[key] = asyncio.get_running_loop().create_future()
             future.add_done_callback(_seen)  # a failure nobody awaited any more is not "never retrieved" noise
+            self._asked[key] = time.perf_counter()
             self._queue.append(key)
             self._next_batch()
         return future
+
+    def asked_at(self, text: str) -> float | None:
+        """When ``text`` was first asked for (``time.perf_counter``), while its vector is on its way; None once
+        it is cached or when nobody asked."""
+        return self._asked.get(cache_key(text))
 
     async def get(self, text: str) -> Vector:
         # shield: a caller that goes away must not cancel the vector other callers wait for
@@ -113,6 +121,7 @@ class QueryVectors:
             self.embedded += len(keys)
         for n, key in enumerate(keys):
             future = self._unresolved.pop(key)
+            del self._asked[key]
             if future.done():
                 continue
             if done.cancelled():  # only when the server shuts down

@@ -50,6 +50,9 @@ from caremap.settings import Settings
 WIDEN_FACTOR = 2.0
 MAX_WIDEN_KM = 200.0
 NEAREST_FALLBACK = 3  # beyond MAX_WIDEN_KM, show this many nearest performers rather than nothing
+EMERGENCY_NOTICE = "These symptoms need emergency care now; clinics for planned care are not listed."
+MAX_QUERY_CHARS = 300
+EMBEDDING_STRATEGIES = ("semantic", "hybrid")  # the strategies that need the query's vector
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,9 @@ class SearchParams:
         return binding_for({k: v for k, v in asdict(self).items() if k not in {"cursor", "explain"}})
 
 
+Listed = tuple[ProviderListing, Facets | None]  # a listing as responses show it, and its page's facet counts
+
+
 @dataclass
 class ProviderPage:
     radius_km: float
@@ -95,7 +101,8 @@ class ProviderPage:
 class Timings:
     """Where a request's time went, reported in the Server-Timing header (milliseconds).
 
-    ``embed_ms`` is the embedding's latency: from handing the text to the model until its vector is back
+    ``embed_ms`` is the embedding's latency: from handing the text to the model (before routing, see
+    ``start_early``; or by an identical request already in flight) until its vector is back
     (at one client the vector is the long pole, and what the request does meanwhile is not on its critical
     path); ``embed_wait_ms`` is the part of it the request spent doing nothing else."""
 
@@ -114,43 +121,44 @@ class Timings:
 
 
 class EarlyProviders:
-    """A provider page fetched before the search's target is final, so that nobody waits for it afterwards:
-    for a target the query names (it does not depend on the interpretation), or for the procedure the
-    lexical ranking alone puts first, guessed while the query is still being embedded. The page is used only
-    for the very target it was fetched for, and the request is charged only the time it waited for it."""
+    """A provider listing (page, notice and the providers as the response shows them) made before the
+    search's target is final, so that nobody waits for it afterwards: for a target the query names (it does
+    not depend on the interpretation), or for the procedure the lexical ranking alone puts first, guessed
+    while the query is still being embedded. The listing is used only for the very target it was made for,
+    and the request is charged only the time it waited for it."""
 
-    def __init__(self, fetch: Callable[[Target, Timings], Awaitable[ProviderPage]]) -> None:
-        self._fetch = fetch
+    def __init__(self, make: Callable[[Target, Timings], Awaitable[Listed]]) -> None:
+        self._make = make
         self._background = Timings()
         self._target: Target | None = None
-        self._page: asyncio.Future[ProviderPage] | None = None
+        self._listing: asyncio.Future[Listed] | None = None
         self._guessed = False
 
     def start(self, target: Target, *, guessed: bool = False) -> None:
         self._target, self._guessed = target, guessed
-        self._page = asyncio.ensure_future(self._fetch(target, self._background))
+        self._listing = asyncio.ensure_future(self._make(target, self._background))
 
     def outcome(self, target: Target) -> str | None:
         """For a guess: "hit" when the final target is the one guessed, else "miss"."""
-        if not self._guessed or self._page is None:
+        if not self._guessed or self._listing is None:
             return None
         return "hit" if target == self._target else "miss"
 
-    async def page_for(self, target: Target, timings: Timings) -> ProviderPage:
-        if self._page is None or target != self._target:
+    async def listed_for(self, target: Target, timings: Timings) -> Listed:
+        if self._listing is None or target != self._target:
             self.drop()
-            return await self._fetch(target, timings)
-        started, pending = time.perf_counter(), not self._page.done()
-        page = await self._page
+            return await self._make(target, timings)
+        started, pending = time.perf_counter(), not self._listing.done()
+        listing = await self._listing
         waited = (time.perf_counter() - started) * 1000
         timings.es_ms += waited
         timings.es_took_ms += min(waited, self._background.es_took_ms) if pending else 0.0
-        return page
+        return listing
 
     def drop(self) -> None:
-        if self._page is not None:
-            _settle(self._page)
-            self._page = None
+        if self._listing is not None:
+            _settle(self._listing)
+            self._listing = None
 
 
 def _option(place: PlaceMatch) -> PlaceOption:
@@ -235,15 +243,22 @@ class SearchService:
         )
 
     # -- interpretation ----------------------------------------------------------------------------
+    def start_early(self, q: str | None, strategy: str | None) -> None:
+        """Hand a search's text to the model before its request is routed and validated (``api.early_embedding``),
+        so that ~0.5 ms of framework work overlaps the model. It embeds exactly what ``search`` will ask for;
+        a request that then fails validation leaves one cached vector behind, nothing else."""
+        if q and len(q) <= MAX_QUERY_CHARS and (strategy or "hybrid") in EMBEDDING_STRATEGIES:
+            self.vectors.request(parse_query(q, self.gazetteer).text)
+
     def start_embedding(self, text: str, strategy: Strategy, timings: Timings) -> asyncio.Future[Vector] | None:
-        """The model starts on ``text`` now, in its own process (or the vector comes from the cache); collect
-        it with ``signals``."""
-        if strategy not in ("semantic", "hybrid"):
+        """The model starts on ``text`` now, in its own process (or the vector comes from the cache, or it is
+        already on its way since ``start_early``); collect it with ``signals``."""
+        if strategy not in EMBEDDING_STRATEGIES:
             return None
         vector = self.vectors.request(text)
         timings.cache_hit = vector.done()
         if not vector.done():
-            started = time.perf_counter()
+            started = self.vectors.asked_at(text) or time.perf_counter()
 
             def arrived(_: asyncio.Future[Vector]) -> None:
                 timings.embed_ms = (time.perf_counter() - started) * 1000
@@ -410,7 +425,7 @@ class SearchService:
         # Emergency care now, not a clinic list (an explicit procedure= still lists providers).
         emergency = urgent is not None and urgent.level == "emergency" and not params.procedure
         named = None if emergency else self.named_target(params, intent)
-        early = EarlyProviders(lambda target, spent: self.providers(target, location, params, spent))
+        early = EarlyProviders(lambda target, spent: self.listed(target, location, params, spent))
         if named is not None:
             early.start(named)
         pattern_conditions = [c for p in match_symptom_patterns(parsed.text, self.corpus.symptom_patterns)
@@ -429,18 +444,15 @@ class SearchService:
                                          on_lexical=guess if named is None and not emergency else None)
             ranked = self.interpret(signals, intent, pattern_conditions)
             target = self.target(params, intent, ranked)
-            page, notice = ProviderPage(radius_km=params.radius_km, hits=[], total=0), None
-            if emergency:
-                notice = "These symptoms need emergency care now; clinics for planned care are not listed."
-            elif target is not None:
+            if target is not None and not emergency:
                 timings.prefetch = early.outcome(target)
-                page = await early.page_for(target, timings)
-                if not params.cursor:
-                    notice = await self.notice(target, location, params, page, timings)
+                listing, facets = await early.listed_for(target, timings)
+            else:
+                notice = EMERGENCY_NOTICE if emergency else None
+                listing, facets = self.listing(ProviderPage(radius_km=params.radius_km, hits=[], total=0), location,
+                                               params, notice=notice, chosen=set()), None
         finally:
             early.drop()
-        chosen = set(target.procedures) if target else set()
-        listing = self.listing(page, location, params, notice=notice, chosen=chosen, explain=params.explain)
         return SearchResponse(
             **dict(listing),
             query=params.q,
@@ -455,7 +467,7 @@ class SearchService:
                                                    key=lambda kv: -kv[1])[:5]
                             if c in self.conditions],
             ),
-            facets=Facets.model_validate(page.facets) if page.facets else None,
+            facets=facets,
             sort=params.sort,
         )
 
@@ -474,9 +486,16 @@ class SearchService:
     async def list_providers(self, target: Target, location: ResolvedLocation, params: SearchParams,
                              timings: Timings, *, pageable: bool = True) -> ProviderListing:
         """Providers for a target near a location, with the honest notice on the first page."""
+        return (await self.listed(target, location, params, timings, pageable=pageable))[0]
+
+    async def listed(self, target: Target, location: ResolvedLocation, params: SearchParams, timings: Timings,
+                     *, pageable: bool = True) -> Listed:
+        """``list_providers`` and the page's facet counts (which only searches return)."""
         page = await self.providers(target, location, params, timings, pageable=pageable)
         notice = None if params.cursor else await self.notice(target, location, params, page, timings)
-        return self.listing(page, location, params, notice=notice, chosen=set(target.procedures))
+        listing = self.listing(page, location, params, notice=notice, chosen=set(target.procedures),
+                               explain=params.explain)
+        return listing, Facets.model_validate(page.facets) if page.facets else None
 
     async def best_of(self, *, procedure: str | None, condition: str | None, params: SearchParams,
                       timings: Timings | None = None) -> BestOfResponse:

@@ -123,6 +123,14 @@ def test_missing_key_is_a_401_problem(keyed: TestClient) -> None:
     assert response.headers["X-Request-ID"]
 
 
+def test_a_refused_request_costs_no_model_time(keyed: TestClient) -> None:
+    vectors = keyed.app.state.search.vectors  # type: ignore[attr-defined]
+    before = vectors.embedded
+    q = "refused callers do not get the query model to work: " + uuid.uuid4().hex
+    assert keyed.get("/v1/search", params={"q": q, "near": "Serzhong"}).status_code == 401
+    assert vectors.asked_at(q) is None and vectors.embedded == before
+
+
 def test_unknown_key_is_a_401_problem(keyed: TestClient) -> None:
     response = keyed.get("/v1/search", params=SEARCH, headers={"X-API-Key": "not-" + KEYS["plain"]})
     assert response.status_code == 401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from elasticsearch import Elasticsearch
 from fastapi.testclient import TestClient
 
 from api import queries
+from api.intent import parse_query
 from api.metrics import parse_server_timing
+from api.search_service import SearchParams, Timings
 from caremap.embedding import Embedder
 from caremap.settings import Settings
 from tests.geo import haversine_km
@@ -262,9 +265,9 @@ def test_providers_prefetched_during_embedding_are_the_ones_the_fused_ranking_as
         forced = search(api, q=q, near="Boston", procedure=top)  # fetched after the fusion, never prefetched
         assert "prefetch" not in parse_server_timing(api.get("/v1/search", params={
             "q": q, "near": "Boston", "procedure": top}).headers["Server-Timing"])
-        assert [p["id"] for p in body["providers"]] == [p["id"] for p in forced["providers"]], q
-        assert body["total_providers"] == forced["total_providers"]
-        assert body["facets"] == forced["facets"]
+        # (not next_cursor: it is bound to the request's parameters, and procedure= is one)
+        listing = ("providers", "total_providers", "facets", "notice", "radius_km", "widened")
+        assert {k: body.get(k) for k in listing} == {k: forced.get(k) for k in listing}, q
         assert all(top in p["procedures"] for p in body["providers"])
     assert {"hit", "miss"} <= outcomes  # both paths ran: a kept guess and a dropped one
 
@@ -422,3 +425,31 @@ def test_best_of_unknown_slug_is_404(api: TestClient) -> None:
 def test_best_of_needs_exactly_one_subject(api: TestClient) -> None:
     response = api.get("/v1/best", params={"near": "Boston"})
     assert response.status_code == 400
+
+
+def test_the_search_text_reaches_the_model_before_the_route_runs(api: TestClient, monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    service = api.app.state.search  # type: ignore[attr-defined]
+    seen: dict[str, float | None] = {}
+    original = service.search
+
+    async def entering(params: SearchParams, timings: Timings | None = None) -> object:
+        seen["asked"] = service.vectors.asked_at(parse_query(params.q, service.gazetteer).text)
+        seen["entered"] = time.perf_counter()
+        return await original(params, timings)
+
+    monkeypatch.setattr(service, "search", entering)
+    before = service.vectors.embedded
+    body = search(api, q="stiff swollen finger joint that locks when I bend it", near="Serzhong")
+    assert body["interpretation"]["procedures"]
+    asked, entered = seen["asked"], seen["entered"]
+    assert asked is not None and entered is not None and asked < entered  # on its way before the service ran
+    assert service.vectors.embedded == before + 1  # the route asked for the same text: one embedding, shared
+
+    seen.clear()
+    search(api, q="stiff swollen finger joint that locks when I bend it, lexical only", near="Serzhong",
+           strategy="lexical")
+    assert seen["asked"] is None  # a strategy that needs no vector starts no model work
+    too_long = api.get("/v1/search", params={"q": "knee pain " * 40, "near": "Serzhong"})
+    assert too_long.status_code == 422
+    assert service.vectors.embedded == before + 1

@@ -12,11 +12,10 @@ from api.contract import NOT_FOUND
 from api.deps import SearchDep, SettingsDep
 from api.queries import ProviderFilters, SortOrder
 from api.schemas import BestOfResponse, EvalFailure, EvalRequest, EvalResponse, SearchResponse, Strategy
-from api.search_service import SearchParams, Timings
+from api.search_service import MAX_QUERY_CHARS, SearchParams, Timings
 
 router = APIRouter()
 Gender = Literal["female", "male", "nonbinary"]
-MAX_QUERY_CHARS = 300
 
 
 @router.get("/v1/search", response_model=SearchResponse, response_model_exclude_none=True, tags=["search"],
