@@ -107,33 +107,42 @@ def fuse(signals: Mapping[str, Sequence[PieceHit]], *, weights: Mapping[str, flo
          links: Mapping[str, Sequence[str]] | None = None, pattern_conditions: Sequence[str] = (),
          procedure_names: Mapping[str, str] | None = None, limit: int = 10) -> list[ProcedureScore]:
     """Reciprocal-rank fusion of per-signal procedure rankings, plus condition → procedure links and the
-    semantic cosine as a tie-breaker."""
+    semantic cosine as a tie-breaker. Scores are summed first; the explained entries are built only for the
+    ``limit`` that are returned (this runs on every search's critical path)."""
     weights = weights or {}
-    fused: dict[str, ProcedureScore] = {}
+    scores: dict[str, float] = {}
+    names: dict[str, str] = {}
+    found: dict[str, list[tuple[str, int, PieceHit]]] = {}  # per procedure: (signal, rank, best piece)
     for signal, hits in signals.items():
         w = weights.get(signal, 1.0)
+        semantic = signal == "semantic"
         for rank, hit in enumerate(best_per_procedure(hits), start=1):
-            entry = fused.get(hit.slug)
-            if entry is None:
-                entry = fused[hit.slug] = ProcedureScore(slug=hit.slug, name=hit.name, score=0.0)
-            entry.score += w / (RRF_K + rank)
-            if signal == "semantic":
+            slug = hit.slug
+            if slug not in scores:
+                scores[slug], names[slug], found[slug] = 0.0, hit.name, []
+            scores[slug] += w / (RRF_K + rank)
+            if semantic:
                 # _score for dot_product on normalised vectors is (1 + cos) / 2; keep the gain above 0.5.
-                entry.score += w * max(0.0, hit.score - 0.5) * SEMANTIC_BONUS
-            entry.evidence.append(Evidence(signal=signal, rank=rank, score=round(hit.score, 4), piece=hit))
+                scores[slug] += w * max(0.0, hit.score - 0.5) * SEMANTIC_BONUS
+            found[slug].append((signal, rank, hit))
+    linked: dict[str, float] = {}
     if links:
-        names = {**(procedure_names or {}), **{h.slug: h.name for hits in signals.values() for h in hits}}
         for slug, score in linked_procedures(condition_scores(signals, pattern_conditions), links).items():
-            if slug not in names:
-                continue
-            entry = fused.setdefault(slug, ProcedureScore(slug=slug, name=names[slug], score=0.0))
-            entry.score += LINK_WEIGHT * score
-            entry.link_score = round(LINK_WEIGHT * score, 5)
+            if slug not in scores:
+                if slug not in (procedure_names or {}):
+                    continue
+                scores[slug], names[slug] = 0.0, (procedure_names or {})[slug]
+            scores[slug] += LINK_WEIGHT * score
+            linked[slug] = LINK_WEIGHT * score
     conditions = _conditions_by_procedure(signals)
-    for entry in fused.values():
-        entry.conditions = conditions.get(entry.slug, [])[:3]
-    ranked = sorted(fused.values(), key=lambda e: (-e.score, e.slug))
-    return ranked[:limit]
+    return [
+        ProcedureScore(slug=slug, name=names[slug], score=scores[slug],
+                       evidence=[Evidence(signal=signal, rank=rank, score=round(hit.score, 4), piece=hit)
+                                 for signal, rank, hit in found.get(slug, ())],
+                       conditions=conditions.get(slug, [])[:3],
+                       link_score=round(linked[slug], 5) if slug in linked else 0.0)
+        for slug in sorted(scores, key=lambda slug: (-scores[slug], slug))[:limit]
+    ]
 
 
 def _conditions_by_procedure(signals: Mapping[str, Sequence[PieceHit]]) -> dict[str, list[str]]:
