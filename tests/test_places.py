@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 import yaml
 
 from caremap.corpus.schemas import Place
-from caremap.places import Gazetteer, PlaceMatch, haversine_km, normalise
+from caremap.places import Gazetteer, PlaceMatch, PointIndex, haversine_km, normalise
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -230,6 +231,23 @@ def test_reverse_returns_the_nearest_place_within_fifty_km(gazetteer: Gazetteer)
 
 def test_reverse_far_from_any_place_is_none(gazetteer: Gazetteer) -> None:
     assert gazetteer.reverse(35.0, -45.0) is None  # mid-Atlantic
+
+
+def test_the_point_index_finds_what_a_full_scan_finds(gazetteer: Gazetteer) -> None:
+    cities = list(gazetteer.cities())
+    index = PointIndex(cities)
+    rng = random.Random(7)
+    near_cities = [(c.lat + rng.uniform(-0.3, 0.3), c.lon + rng.uniform(-0.3, 0.3)) for c in rng.sample(cities, 150)]
+    anywhere = [(rng.uniform(18, 65), rng.uniform(-170, -60)) for _ in range(150)]
+    found_some = 0
+    for lat, lon in near_cities + anywhere:
+        scan = sorted((haversine_km(lat, lon, c.lat, c.lon), n) for n, c in enumerate(cities))
+        for radius, limit in ((50.0, 1), (30.0, 7), (2.0, 3)):
+            expected = [(d, cities[n]) for d, n in scan if d <= radius][:limit]
+            assert index.nearest(lat, lon, radius_km=radius, limit=limit) == expected, (lat, lon, radius)
+            found_some += bool(expected)
+    assert found_some > 300  # the points were not all in empty places
+    assert PointIndex([]).nearest(42.0, -71.0, radius_km=50, limit=3) == []
 
 
 # --- helpers -----------------------------------------------------------------------------------------
