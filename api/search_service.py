@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import re
 import time
@@ -268,29 +269,36 @@ class SearchService:
 
     async def signals(self, q: str, strategy: Strategy, timings: Timings, *,
                       embedding: asyncio.Future[Vector] | None, with_text: bool = False,
-                      on_lexical: Callable[[list[PieceHit]], None] | None = None) -> dict[str, list[PieceHit]]:
+                      on_first: Callable[[str, list[PieceHit]], None] | None = None) -> dict[str, list[PieceHit]]:
         """The lexical and semantic piece rankings. The lexical search is sent first; the kNN search as soon
-        as the query vector (``embedding``, started earlier) is there. When the lexical ranking is back before
-        the vector, ``on_lexical`` gets it (to start work that would otherwise wait for the fusion)."""
+        as the query vector (``embedding``, started earlier) is there. The first of the two rankings to come
+        back while the other is still on its way goes to ``on_first`` (to start work that would otherwise wait
+        for the fusion): with a new query that is the lexical one, back long before the vector; with a cached
+        vector, usually the kNN."""
         alias = self.settings.alias("procedures")
         searches: dict[str, asyncio.Task[Any]] = {}
         hits: dict[str, list[PieceHit]] = {}
+
+        def arrived(name: str, search: asyncio.Task[Any]) -> None:
+            other_pending = len(searches) < 2 or any(not s.done() for s in searches.values() if s is not search)
+            if on_first is None or hits or not other_pending or search.cancelled() or search.exception():
+                return
+            hits[name] = self._piece_hits(search.result())
+            on_first(name, hits[name])
+
+        def start(name: str, body: dict[str, Any]) -> None:
+            searches[name] = self._start(alias, body, queries.PIECE_RESPONSE)
+            if on_first is not None and strategy == "hybrid":
+                searches[name].add_done_callback(functools.partial(arrived, name))
+
         try:
             if strategy in ("lexical", "hybrid"):
-                body = queries.lexical_pieces(q, corrected=self.vocabulary.correct(q), with_text=with_text)
-                searches["lexical"] = self._start(alias, body, queries.PIECE_RESPONSE)
+                start("lexical", queries.lexical_pieces(q, corrected=self.vocabulary.correct(q), with_text=with_text))
             if embedding is not None:
-                lexical = searches.get("lexical")
                 started = time.perf_counter()
-                if on_lexical is not None and lexical is not None and not embedding.done():
-                    await asyncio.wait([lexical, embedding], return_when=asyncio.FIRST_COMPLETED)
-                    if lexical.done() and not lexical.cancelled() and lexical.exception() is None:
-                        hits["lexical"] = self._piece_hits(lexical.result())
-                        on_lexical(hits["lexical"])
                 vector = await asyncio.shield(embedding)  # shared with other requests for the same text
                 timings.embed_wait_ms += (time.perf_counter() - started) * 1000
-                body = queries.semantic_pieces(vector, with_text=with_text)
-                searches["semantic"] = self._start(alias, body, queries.PIECE_RESPONSE)
+                start("semantic", queries.semantic_pieces(vector, with_text=with_text))
             results = await self._wait(timings, *searches.values())
         finally:
             _settle(*searches.values())
@@ -431,17 +439,17 @@ class SearchService:
         pattern_conditions = [c for p in match_symptom_patterns(parsed.text, self.corpus.symptom_patterns)
                               for c in p.conditions]
 
-        def guess(lexical: list[PieceHit]) -> None:
-            """The fused ranking keeps the lexical ranking's first procedure on most queries (86% of the dev
-            set): fetch its providers while the query is still being embedded."""
-            guessed = self.target(params, intent, self.interpret({"lexical": lexical}, intent, pattern_conditions))
+        def guess(signal: str, ranking: list[PieceHit]) -> None:
+            """The fused ranking keeps the first procedure of the ranking that arrives first on most queries
+            (the lexical one: 86% of the dev set): fetch its providers while the other is on its way."""
+            guessed = self.target(params, intent, self.interpret({signal: ranking}, intent, pattern_conditions))
             if guessed is not None:
                 early.start(guessed, guessed=True)
 
         try:
             signals = await self.signals(parsed.text, params.strategy, timings, embedding=embedding,
                                          with_text=params.explain,
-                                         on_lexical=guess if named is None and not emergency else None)
+                                         on_first=guess if named is None and not emergency else None)
             ranked = self.interpret(signals, intent, pattern_conditions)
             target = self.target(params, intent, ranked)
             if target is not None and not emergency:

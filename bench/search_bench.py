@@ -157,7 +157,7 @@ def report(samples: list[Sample], cached: list[float]) -> None:
     prefetched = [s.prefetch for s in samples if s.prefetch]
     if prefetched:
         print(f"provider prefetch   {prefetched.count('hit')}/{len(prefetched)} hits "
-              f"({len(prefetched)} of {len(samples)} searches guessed from the lexical ranking)")
+              f"({len(prefetched)} of {len(samples)} searches guessed from the first ranking back: the lexical one)")
     print(f"server-side total   p50 {percentile([s.server_total for s in samples], 50):6.1f} ms   "
           f"HTTP outside it p50 {percentile([s.end_to_end - s.server_total for s in samples], 50):.1f} ms")
     print(versus("target  end-to-end p50", p50, TARGET_P50_MS, "ms"))

@@ -271,6 +271,19 @@ def test_providers_prefetched_during_embedding_are_the_ones_the_fused_ranking_as
         assert all(top in p["procedures"] for p in body["providers"])
     assert {"hit", "miss"} <= outcomes  # both paths ran: a kept guess and a dropped one
 
+    # Again, now with cached vectors: the kNN and the lexical search go out together and the guess comes from
+    # whichever ranking is back first; the providers must still be those of the fused ranking's procedure.
+    repeated = set()
+    for q in PREFETCH_QUERIES:
+        response = api.get("/v1/search", params={"q": q, "near": "Boston"})
+        timing = parse_server_timing(response.headers["Server-Timing"])
+        assert "embed-cache" in timing
+        repeated.add(timing.get("prefetch", {}).get("desc"))
+        body = response.json()
+        forced = search(api, q=q, near="Boston", procedure=body["interpretation"]["procedures"][0]["slug"])
+        assert {k: body.get(k) for k in listing} == {k: forced.get(k) for k in listing}, q
+    assert repeated & {"hit", "miss"}  # the guess is made on the cached path too
+
 
 def test_eval_endpoint_scores_a_judgment_set(api: TestClient) -> None:
     judgments = [
