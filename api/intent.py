@@ -6,6 +6,7 @@ Pure functions over vocabularies built once from the corpus; no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -139,6 +140,7 @@ def normalise(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
+@functools.lru_cache(maxsize=1024)  # each search parses its text twice: before routing and in the service
 def parse_query(q: str, gazetteer: Gazetteer) -> ParsedQuery:
     """Split a trailing place ("... in Serzhong", "..., Boston") off the query when it resolves."""
     near_me = bool(_NEAR_ME.search(q))

@@ -127,11 +127,12 @@ def fuse(signals: Mapping[str, Sequence[PieceHit]], *, weights: Mapping[str, flo
             found[slug].append((signal, rank, hit))
     linked: dict[str, float] = {}
     if links:
+        known = procedure_names or {}
         for slug, score in linked_procedures(condition_scores(signals, pattern_conditions), links).items():
             if slug not in scores:
-                if slug not in (procedure_names or {}):
+                if slug not in known:
                     continue
-                scores[slug], names[slug] = 0.0, (procedure_names or {})[slug]
+                scores[slug], names[slug] = 0.0, known[slug]
             scores[slug] += LINK_WEIGHT * score
             linked[slug] = LINK_WEIGHT * score
     conditions = _conditions_by_procedure(signals)
