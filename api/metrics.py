@@ -42,8 +42,8 @@ class Metrics:
             ["result"], registry=self.registry,
         )
         self.prefetch = Counter(
-            "caremap_provider_prefetch", "Providers fetched while the query was embedded, by whether the fused "
-            "ranking kept the guessed procedure (hit) or not (miss: fetched again)", ["result"],
+            "caremap_provider_prefetch", "Providers fetched on a guess before the fused ranking, by whether it "
+            "kept the guessed procedure (hit) or not (miss: fetched again)", ["result"],
             registry=self.registry,
         )
 

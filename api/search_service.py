@@ -112,7 +112,7 @@ class Timings:
     es_ms: float = 0.0  # wall time of Elasticsearch calls, as the client saw them
     es_took_ms: float = 0.0  # what Elasticsearch itself reported (``took``) along the request's critical path
     cache_hit: bool = False
-    prefetch: str | None = None  # "hit" or "miss": providers fetched while the query was being embedded
+    prefetch: str | None = None  # "hit" or "miss": providers fetched on a guess, before the fused ranking
 
     def header(self, total_ms: float) -> str:
         extras = (", embed-cache;desc=hit" if self.cache_hit else "") + (
@@ -124,9 +124,9 @@ class Timings:
 class EarlyProviders:
     """A provider listing (page, notice and the providers as the response shows them) made before the
     search's target is final, so that nobody waits for it afterwards: for a target the query names (it does
-    not depend on the interpretation), or for the procedure the lexical ranking alone puts first, guessed
-    while the query is still being embedded. The listing is used only for the very target it was made for,
-    and the request is charged only the time it waited for it."""
+    not depend on the interpretation), or for the procedure that the first piece ranking to come back puts
+    first (the lexical one while a new query is embedded; usually the kNN for a cached vector). The listing
+    is used only for the very target it was made for, and the request is charged only the time it waited."""
 
     def __init__(self, make: Callable[[Target, Timings], Awaitable[Listed]]) -> None:
         self._make = make
