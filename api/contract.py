@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from api.errors import PROBLEM_JSON
 from api.schemas import Problem
-from api.security import API_KEY_HEADER, is_public
+from api.security import ANALYST_PATHS, API_KEY_HEADER, is_public
 
 # 400, 401, 422, 429 and 503 are added to every operation below; routes that can answer 404 say so with this.
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -49,9 +49,12 @@ def _document_operation(path: str, operation: dict[str, Any]) -> None:
                                      "headers": dict(_RETRY_AFTER)})
     if is_public(path):
         return
-    # Either a key, or none where the deployment leaves authentication off (CAREMAP_AUTH_ENABLED=false).
-    operation["security"] = [{SECURITY_SCHEME: []}, {}]
-    responses.setdefault("401", _problem(f"Missing or unknown {API_KEY_HEADER} (when authentication is on)"))
+    if path in ANALYST_PATHS:  # an analyst key, whatever CAREMAP_AUTH_ENABLED says
+        operation["security"] = [{SECURITY_SCHEME: []}]
+        responses.setdefault("401", _problem(f"Missing or unknown analyst key in {API_KEY_HEADER}"))
+    else:  # either a key, or none where the deployment leaves authentication off (CAREMAP_AUTH_ENABLED=false)
+        operation["security"] = [{SECURITY_SCHEME: []}, {}]
+        responses.setdefault("401", _problem(f"Missing or unknown {API_KEY_HEADER} (when authentication is on)"))
     responses.setdefault("429", _problem("Rate limit exceeded", retry_after=True))
     responses.setdefault("503", _problem("Elasticsearch is unavailable", retry_after=True))
 

@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from caremap.es_client import PartialResultsError
+
 log = logging.getLogger("caremap.api")
 PROBLEM_JSON = "application/problem+json"
 
@@ -62,6 +64,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConnectionError)
     @app.exception_handler(ConnectionTimeout)
     @app.exception_handler(TransportError)
+    @app.exception_handler(PartialResultsError)  # a lost shard: never a silently shorter page
     async def _es_down(request: Request, exc: Exception) -> JSONResponse:
         log.warning("elasticsearch unavailable: %s", type(exc).__name__)
         return problem_response(request, status=503, title="Search backend unavailable",
@@ -71,7 +74,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _es_error(request: Request, exc: ApiError) -> JSONResponse:
         log.error("elasticsearch error %s: %s", exc.meta.status, exc.message)
-        status = 503 if exc.meta.status in (404, 429, 503) else 502
+        # Overloaded, shards lost with a node (a search refused rather than served partial), a missing index:
+        # all pass; only a request Elasticsearch refuses as such (4xx) is our bug, a 502.
+        status = 503 if exc.meta.status >= 500 or exc.meta.status in (404, 429) else 502
         return problem_response(request, status=status, title="Search backend error",
                                 detail="The search backend could not answer this request.",
                                 headers={"Retry-After": "5"} if status == 503 else None)

@@ -15,9 +15,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api.interpretation import Strategy
+from api.safety.evaluation import calibration_chart, safety_figures, safety_misses
 from api.schemas import SearchResponse
-from api.search_service import SearchParams, SearchService
+from api.search.fusion import Strategy
+from api.search.params import SearchParams, Where
+from api.search.service import SearchService
 from caremap.corpus.schemas import Judgment
 
 STRATEGIES: tuple[Strategy, ...] = ("lexical", "semantic", "hybrid")
@@ -39,6 +41,10 @@ class Outcome:
     intent_returned: str
     providers: int
     provider_grades: list[int] = field(default_factory=list)
+    kind: str = "in_scope"
+    urgent_level: str | None = None
+    confidence: str = "high"
+    scope: str = "in_scope"
 
     @property
     def above(self) -> list[str]:
@@ -55,9 +61,13 @@ def outcome(judgment: Judgment, strategy: str, response: SearchResponse) -> Outc
     return Outcome(
         query=judgment.query, strategy=strategy, expected=expected,
         ranked=ranked, rank=(ranked.index(expected) + 1) if expected in ranked else None,
-        urgent_expected=judgment.urgent, urgent_returned=response.urgent is not None,
+        urgent_expected=judgment.urgent or judgment.kind in ("emergency", "urgent"),
+        urgent_returned=response.urgent is not None,
         intent_expected=judgment.intent, intent_returned=response.intent.type,
         providers=len(response.providers), provider_grades=grades,
+        kind=judgment.kind or ("emergency" if judgment.urgent else "in_scope"),
+        urgent_level=response.urgent.level if response.urgent else None,
+        confidence=response.interpretation.confidence, scope=response.interpretation.scope,
     )
 
 
@@ -66,8 +76,8 @@ async def run(service: SearchService, judgments: Sequence[Judgment],
     outcomes: list[Outcome] = []
     for strategy in strategies:
         for judgment in judgments:
-            params = SearchParams(q=judgment.query, near=judgment.near or DEFAULT_PLACE, strategy=strategy,
-                                  size=10)
+            params = SearchParams(q=judgment.query, where=Where(near=judgment.near or DEFAULT_PLACE, size=10),
+                                  strategy=strategy)
             outcomes.append(outcome(judgment, strategy, await service.search(params)))
     return outcomes
 
@@ -105,6 +115,7 @@ def metrics(judgments: Sequence[Judgment], outcomes: Sequence[Outcome]) -> dict[
         figures["redflag_precision"] = tp / (tp + fp) if tp + fp else 1.0
         figures["redflag_recall"] = tp / (tp + fn) if tp + fn else 1.0
         figures["intent_accuracy"] = sum(o.intent_expected == o.intent_returned for o in mine) / len(mine)
+        figures.update(safety_figures(mine))
         figures["queries"] = float(len(mine))
         report[strategy] = {k: round(v, 4) for k, v in figures.items()}
     return report
@@ -142,17 +153,19 @@ def write_reports(report: dict[str, dict[str, float]], outcomes: Sequence[Outcom
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / "eval.json"
     json_path.write_text(json.dumps({"metrics": report, "outcomes": [asdict(o) for o in outcomes]}, indent=2))
-    chart = out_dir / "eval.png"
+    chart, calibration = out_dir / "eval.png", out_dir / "calibration.png"
     _chart(report, chart)
+    calibration_chart([o for o in outcomes if o.strategy == "hybrid"] or outcomes, calibration)
     md = out_dir / "eval.md"
     md.write_text(_markdown(report, outcomes, chart.name))
-    return [json_path, md, chart]
+    return [json_path, md, chart, calibration]
 
 
 def table(report: dict[str, dict[str, float]]) -> str:
-    names = list(next(iter(report.values())).keys())
-    header = f"{'metric':<20}" + "".join(f"{s:>12}" for s in report)
-    rows = [f"{n:<20}" + "".join(f"{report[s][n]:>12.3f}" for s in report) for n in names]
+    names = list(dict.fromkeys(n for figures in report.values() for n in figures))
+    header = f"{'metric':<30}" + "".join(f"{s:>12}" for s in report)
+    rows = [f"{n:<30}" + "".join(f"{report[s][n]:>12.3f}" if n in report[s] else f"{'-':>12}" for s in report)
+            for n in names]
     return "\n".join([header, *rows])
 
 
@@ -185,4 +198,7 @@ def _markdown(report: dict[str, dict[str, float]], outcomes: Sequence[Outcome], 
         lines += [f"| {f['query']} | {f['expected']} | {f['rank'] or '>10'} | {', '.join(f['above'])} |"
                   for f in missed]
         lines.append("")
+        unsafe = safety_misses([o for o in outcomes if o.strategy == strategy])
+        lines += [f"## {strategy}: {len(unsafe)} safety and scope misses", "", "| query | kind | problem |",
+                  "| --- | --- | --- |", *(f"| {m['query']} | {m['kind']} | {m['problem']} |" for m in unsafe), ""]
     return "\n".join(lines)

@@ -9,12 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.contract import install_contract
-from api.early_embedding import install_early_embedding
 from api.errors import install_error_handlers
 from api.logging import install_request_logging
 from api.metrics import install_metrics
+from api.resources import Resources
 from api.routes import ROUTERS
-from api.search_service import SearchService
 from api.security import install_access_control, install_cors
 from caremap.settings import Settings, get_settings
 
@@ -27,12 +26,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.search = service = SearchService.from_settings(settings)
+        app.state.resources = resources = await Resources.open(settings)
         try:
-            await service.vectors.warm()
             yield
         finally:
-            await service.close()
+            await resources.close()
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("elastic_transport").setLevel(logging.WARNING)
@@ -47,8 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     # Middleware added later wraps the earlier:
-    # CORS > metrics > request log > API key and rate limit > early embedding > routes.
-    install_early_embedding(app)
+    # CORS > metrics and timings > request log > API key and rate limit > routes.
     install_access_control(app, settings)
     install_request_logging(app)
     install_metrics(app)

@@ -1,7 +1,8 @@
 """Prometheus metrics: request latency by route template and status, and where search time went.
 
-Elasticsearch and embedding time are read from the ``Server-Timing`` header the search route sets, so the
-search code carries no metrics calls. Each app has its own registry (tests build several apps in one process).
+Elasticsearch and embedding time come from the request's recorder (``api.timing``), which this middleware
+creates: the search code carries no metrics calls, and the same recorder writes the ``Server-Timing``
+header. Each app has its own registry (tests build several apps in one process).
 Labels are route templates and status codes only: never query text, places or coordinates.
 """
 
@@ -12,8 +13,11 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.datastructures import MutableHeaders
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.timing import Recorder, recording
 
 UNMATCHED_ROUTE = "<unmatched>"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0)
@@ -41,40 +45,18 @@ class Metrics:
             "caremap_query_embedding_cache", "Query-embedding cache lookups by result (hit or miss)",
             ["result"], registry=self.registry,
         )
-        self.prefetch = Counter(
-            "caremap_provider_prefetch", "Providers fetched on a guess before the fused ranking, by whether it "
-            "kept the guessed procedure (hit) or not (miss: fetched again)", ["result"],
-            registry=self.registry,
-        )
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
-    def observe_server_timing(self, route: str, header: str) -> None:
-        timing = parse_server_timing(header)
-        if "es" in timing and "dur" in timing["es"]:
-            self.elasticsearch.labels(route=route).observe(float(timing["es"]["dur"]) / 1000)
-        if timing.get("embed-cache", {}).get("desc") == "hit":
+    def observe(self, route: str, recorder: Recorder) -> None:
+        if recorder.es_calls:
+            self.elasticsearch.labels(route=route).observe(recorder.es_ms / 1000)
+        if recorder.embed_cache_hit:
             self.embedding_cache.labels(result="hit").inc()
-        elif float(timing.get("embed", {}).get("dur", 0)) > 0:
-            self.embedding.labels(route=route).observe(float(timing["embed"]["dur"]) / 1000)
+        elif recorder.embed_ms > 0:
+            self.embedding.labels(route=route).observe(recorder.embed_ms / 1000)
             self.embedding_cache.labels(result="miss").inc()
-        if (prefetch := timing.get("prefetch", {}).get("desc")) in ("hit", "miss"):
-            self.prefetch.labels(result=prefetch).inc()
-
-
-def parse_server_timing(header: str) -> dict[str, dict[str, str]]:
-    """``"es;dur=3.1, embed-cache;desc=hit"`` -> ``{"es": {"dur": "3.1"}, "embed-cache": {"desc": "hit"}}``."""
-    entries: dict[str, dict[str, str]] = {}
-    for metric in header.split(","):
-        name, *params = (part.strip() for part in metric.split(";"))
-        if not name:
-            continue
-        entries[name] = {}
-        for param in params:
-            key, _, value = param.partition("=")
-            entries[name][key.strip()] = value.strip().strip('"')
-    return entries
 
 
 def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
@@ -117,26 +99,26 @@ class MetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500  # what the client gets when the app raises before starting a response
-        server_timing: str | None = None
 
         async def send_and_observe(message: Message) -> None:
-            nonlocal status, server_timing
+            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                for key, value in message.get("headers", []):
-                    if key.lower() == b"server-timing":
-                        server_timing = value.decode("latin-1")
+                if recorder.used:
+                    total_ms = (time.perf_counter() - started) * 1000
+                    headers = MutableHeaders(scope=message)
+                    headers.append("Server-Timing", recorder.header(total_ms))
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_and_observe)
-        finally:
-            route = route_template(self.routes, scope)
-            self.metrics.requests.labels(method=scope["method"], route=route, status=str(status)).observe(
-                time.perf_counter() - started
-            )
-            if server_timing:
-                self.metrics.observe_server_timing(route, server_timing)
+        with recording() as recorder:
+            try:
+                await self.app(scope, receive, send_and_observe)
+            finally:
+                route = route_template(self.routes, scope)
+                self.metrics.requests.labels(method=scope["method"], route=route, status=str(status)).observe(
+                    time.perf_counter() - started
+                )
+                self.metrics.observe(route, recorder)
 
 
 def install_metrics(app: FastAPI) -> Metrics:

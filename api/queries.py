@@ -9,12 +9,15 @@ from typing import Any, Literal
 
 from elastic_transport import ObjectApiResponse
 
+from api.search import ranking
+from api.volume_signal import billed_volume_clause
+
 PIECE_FIELDS = ["slug", "name", "kind", "section", "condition"]  # + "text" when the caller explains scores
 
 # Only what the service reads comes back (``filter_path``); with no hits, "hits.hits" is absent: use hits_of.
 PIECE_RESPONSE = ["took", "hits.hits._score", "hits.hits._source"]
 PROVIDER_RESPONSE = ["took", "hits.total", "hits.hits._index", "hits.hits._score", "hits.hits._source",
-                     "hits.hits.sort", "aggregations"]
+                     "hits.hits.sort", "hits.hits.matched_queries", "aggregations"]
 
 
 def hits_of(result: Mapping[str, Any] | ObjectApiResponse[Any]) -> list[dict[str, Any]]:
@@ -28,17 +31,6 @@ def _piece_source(with_text: bool) -> list[str]:
 LEXICAL_KIND_BOOST = {
     "name": 3.0, "alias": 3.0, "condition_name": 2.5, "lay_phrase": 1.5, "condition_phrase": 1.5, "passage": 1.0,
 }
-
-# Provider ranking inside the radius (documented in the README and returned in every response):
-#   score = 0.6 · gauss(distance; scale = radius/2)  +  0.06 · rating (missing: 3)  +  0.033 · log10(1 + reviews)
-# Distance dominates, quality breaks near-ties: a 4.9-rated clinic 2 km further can pass a 3.5-rated one.
-RANKING_RULE = (
-    "Providers who perform the interpreted procedure (or, for a condition, one of its procedures and a "
-    "specialty that manages it; for a specialty, that specialty), inside the radius, ranked by "
-    "0.6 x distance decay (gaussian, half score at half the radius) + 0.06 x rating (missing = 3) "
-    "+ 0.033 x log10(1 + review count); ties by distance."
-)
-
 
 def semantic_pieces(vector: list[float], *, k: int = 50, num_candidates: int = 200,
                     with_text: bool = False) -> dict[str, Any]:
@@ -133,9 +125,11 @@ def providers_near(
     *, procedures: list[str], lat: float, lon: float, radius_km: float, size: int,
     specialties: list[str] | None = None, filters: ProviderFilters | None = None,
     order: SortOrder = "relevance", search_after: list[Any] | None = None, facets: bool = False,
+    query_vector: list[float] | None = None,
 ) -> dict[str, Any]:
     """Providers inside the radius who perform one of ``procedures`` (when given), have one of
-    ``specialties`` (when given) and pass the caller's ``filters``; all are hard filters."""
+    ``specialties`` (when given) and pass the caller's ``filters``; all are hard filters. With a
+    ``query_vector`` the relevance score adds the semantic term (``provider_relevance``)."""
     origin = {"lat": lat, "lon": lon}
     clauses: list[dict[str, Any]] = [{"geo_distance": {"distance": f"{radius_km}km", "clinic.location": origin}}]
     if procedures:
@@ -149,27 +143,49 @@ def providers_near(
         "track_total_hits": True,
         "track_scores": True,
         "_source": {"excludes": ["vector", "bio"]},
-        "query": {
-            "function_score": {
-                "query": {"bool": {"filter": clauses}},
-                "functions": [
-                    {"gauss": {"clinic.location": {"origin": origin, "scale": f"{max(radius_km / 2, 0.5)}km",
-                                                   "decay": 0.5}}, "weight": 0.6},
-                    {"field_value_factor": {"field": "rating", "factor": 0.06, "missing": 3.0}},
-                    {"field_value_factor": {"field": "review_count", "modifier": "log1p", "factor": 1.0,
-                                            "missing": 0}, "weight": 0.033},
-                ],
-                "score_mode": "sum",
-                "boost_mode": "replace",
-            }
-        },
+        "query": provider_relevance(clauses, procedures=procedures, origin=origin, radius_km=radius_km,
+                                    query_vector=query_vector),
         "sort": provider_sort(order, origin),
     }
+    if query_vector is not None:
+        body["include_named_queries_score"] = True  # each hit's "matched_queries" carries the two terms
     if search_after is not None:
         body["search_after"] = search_after
     if facets:
         body["aggs"] = provider_facets(origin)
     return body
+
+
+def provider_relevance(clauses: list[dict[str, Any]], *, procedures: list[str], origin: dict[str, float],
+                       radius_km: float, query_vector: list[float] | None) -> dict[str, Any]:
+    """The ranking (``api.search.ranking``) over the providers ``clauses`` admit: a bool query whose filter
+    admits them and whose should clauses add up — the distance and quality terms ("proximity"), the billed
+    Medicare volume of the procedures (registry records), and, for a search with a query vector, a kNN over
+    the profile vectors ("semantic") with the same clauses inside ``knn.filter`` (a pre-filter: the k nearest
+    are k admissible providers, never ones outside the radius). The minimal Elasticsearch has no scripting and
+    no RRF, so the terms are summed by the query itself, on scales chosen to be comparable."""
+    proximity = {"function_score": {
+        "query": {"bool": {"filter": clauses}},
+        "functions": [
+            {"gauss": {"clinic.location": {"origin": origin, "scale": f"{ranking.distance_scale_km(radius_km)}km",
+                                           "decay": 0.5}}, "weight": ranking.DISTANCE_WEIGHT},
+            {"field_value_factor": {"field": "rating", "factor": ranking.RATING_WEIGHT,
+                                    "missing": ranking.MISSING_RATING}},
+            {"field_value_factor": {"field": "review_count", "modifier": "log1p", "factor": 1.0, "missing": 0},
+             "weight": ranking.REVIEWS_WEIGHT},
+        ],
+        "score_mode": "sum",
+        "boost_mode": "replace",
+        "_name": "proximity",
+    }}
+    should: list[dict[str, Any]] = [proximity]
+    if procedures:
+        should.append(billed_volume_clause(procedures, boost=ranking.VOLUME_WEIGHT))
+    if query_vector is not None:
+        should.append({"knn": {"field": "vector", "query_vector": query_vector, "k": ranking.SEMANTIC_K,
+                               "num_candidates": ranking.SEMANTIC_K, "filter": clauses,
+                               "boost": ranking.SEMANTIC_WEIGHT, "_name": "semantic"}})
+    return {"bool": {"filter": clauses, "should": should}}
 
 
 def provider_facets(origin: dict[str, float]) -> dict[str, Any]:
@@ -205,6 +221,10 @@ def nearest_performers(*, procedures: list[str], lat: float, lon: float, size: i
 
 HIGHLIGHT_FRAGMENTS = 3
 HIGHLIGHT_FRAGMENT_CHARS = 160
+
+
+def provider_by_id(provider_id: str) -> dict[str, Any]:
+    return {"size": 1, "query": {"term": {"id": provider_id}}, "_source": {"excludes": ["vector"]}}
 
 
 def passage_search(q: str, *, size: int) -> dict[str, Any]:

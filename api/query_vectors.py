@@ -13,11 +13,11 @@ Where the model runs is an ``Encoder``: by default a child process of its own (`
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
+from api import timing
 from caremap.embedding import Embedder, Vector
 
 MAX_BATCH = 16
@@ -61,7 +61,6 @@ class QueryVectors:
         self._capacity = capacity
         self._max_batch = max_batch
         self._unresolved: dict[str, asyncio.Future[Vector]] = {}  # waiting for the model or inside it
-        self._asked: dict[str, float] = {}  # when each unresolved key was first asked for (perf_counter)
         self._queue: list[str] = []  # keys not yet handed to the model, oldest first
         self._busy = False
         self.batches = 0  # model calls made, and texts embedded by them (for benchmarks and tests)
@@ -81,19 +80,32 @@ class QueryVectors:
         if future is None:
             future = self._unresolved[key] = asyncio.get_running_loop().create_future()
             future.add_done_callback(_seen)  # a failure nobody awaited any more is not "never retrieved" noise
-            self._asked[key] = time.perf_counter()
             self._queue.append(key)
             self._next_batch()
         return future
 
-    def asked_at(self, text: str) -> float | None:
-        """When ``text`` was first asked for (``time.perf_counter``), while its vector is on its way; None once
-        it is cached or when nobody asked."""
-        return self._asked.get(cache_key(text))
-
     async def get(self, text: str) -> Vector:
         # shield: a caller that goes away must not cancel the vector other callers wait for
         return await asyncio.shield(self.request(text))
+
+    async def embed(self, text: str) -> Vector:
+        """``get``, with the embedding's latency (or the cache hit) written to the request's recorder."""
+        recorder = timing.current()
+        vector = self.request(text)
+        if vector.done():
+            recorder.embed_cache_hit = True
+            return vector.result()
+        with timing.timed() as ms:
+            result = await asyncio.shield(vector)
+        recorder.embed_ms += ms[0]
+        return result
+
+    async def embed_many(self, texts: list[str], *, batch: int = 64) -> list[Vector]:
+        """Many texts straight through the model, batch by batch (training data at start-up: not cached)."""
+        vectors: list[Vector] = []
+        for start in range(0, len(texts), batch):
+            vectors.extend(await self._encoder.start(texts[start : start + batch]))
+        return vectors
 
     async def warm(self) -> None:
         """One embedding through the model (a child process starts and loads it now, not on a request)."""
@@ -121,7 +133,6 @@ class QueryVectors:
             self.embedded += len(keys)
         for n, key in enumerate(keys):
             future = self._unresolved.pop(key)
-            del self._asked[key]
             if future.done():
                 continue
             if done.cancelled():  # only when the server shuts down

@@ -6,9 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.search.fusion import Strategy
 from caremap.corpus.schemas import Address, Judgment
-
-Strategy = Literal["lexical", "semantic", "hybrid"]
 
 
 class Problem(BaseModel):
@@ -48,6 +47,11 @@ class ConditionOut(BaseModel):
 class Interpretation(BaseModel):
     strategy: Strategy
     text: str = Field(description="The part of the query that was interpreted (a place typed in it removed)")
+    confidence: Literal["high", "low", "none"] = Field(
+        description="high: a procedure we cover fits; low: only possible matches; none: nothing we cover fits")
+    scope: Literal["in_scope", "primary_care", "out_of_scope"] = Field(
+        description="in_scope: a catalogue procedure may fit; primary_care: primary care, a pharmacy or urgent "
+                    "care fits; out_of_scope: no medical match")
     procedures: list[InterpretedProcedure]
     conditions: list[ConditionOut] = Field(default_factory=list)
 
@@ -86,11 +90,26 @@ class ClinicOut(BaseModel):
     location: Coordinates
 
 
+class ClaimOut(BaseModel):
+    slug: str
+    name: str
+    evidence: Literal["billed", "inferred", "listed"] = Field(
+        description="billed: Medicare claims; inferred: from the specialty only; listed: the record lists it")
+    volume: float | None = Field(default=None, description="Annual services billed (Medicare), when billed")
+    year: int | None = None
+    codes: list[str] = Field(default_factory=list, description="CPT/HCPCS codes billed")
+
+
 class ProviderExplanation(BaseModel):
     distance_decay: float
     rating_component: float
     reviews_component: float
+    volume_component: float = Field(default=0.0, description="From billed Medicare volume (registry records)")
+    semantic_component: float | None = Field(
+        default=None, description="The profile kNN term, weight x (1 + cosine) / 2, for searches with query text")
     total: float
+    procedure_evidence: list[ClaimOut] = Field(default_factory=list)
+    volume_caveat: str | None = None
 
 
 class ProviderResult(BaseModel):
@@ -125,10 +144,23 @@ class Facets(BaseModel):
     distance_bands: list[FacetCount]
 
 
+class HelpLine(BaseModel):
+    kind: Literal["call-911", "lifeline-988", "poison-help", "battery-hotline"]
+    label: str = Field(description="What to show, e.g. 'Call 911'")
+    tel: str = Field(description="Number to dial (tel: link)")
+    sms: str | None = Field(default=None, description="Number to text, when texting works")
+
+
 class Urgent(BaseModel):
-    level: Literal["emergency", "urgent"]
+    level: Literal["emergency", "urgent"] = Field(description="emergency: 911 or the emergency department now; "
+                                                              "urgent: get seen today")
+    category: str = Field(description="Triage group, e.g. neurological, mental-health, poisoning")
+    name: str | None = Field(default=None, description="What it may be, in plain words, when known")
     advice: str
-    red_flag: str
+    help: list[HelpLine] = Field(description="Who to call, most important first")
+    red_flag: str = Field(description="Id of the pattern or presentation that matched")
+    source: Literal["pattern", "detector"] = Field(description="A reviewed word pattern, or the detector")
+    probability: float | None = Field(default=None, description="The detector's probability, when it fired")
 
 
 class ProviderListing(BaseModel):
@@ -155,8 +187,10 @@ class SearchResponse(ProviderListing):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "degraded", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+    nodes: int | None = Field(default=None, description="Elasticsearch nodes in the cluster (readiness only)")
+    expected_nodes: int | None = Field(default=None, description="Nodes the configuration expects")
 
 
 class EvalRequest(BaseModel):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import IntEnum
@@ -27,6 +26,8 @@ from rapidfuzz.distance import OSA
 from caremap.corpus.load import Corpus
 from caremap.places import Gazetteer, PlaceMatch
 from caremap.places import normalise as place_key
+from caremap.text import fold as normalise
+from caremap.text import typo_heads
 
 SuggestionType = Literal["procedure", "condition", "specialty", "symptom", "place"]
 
@@ -52,8 +53,6 @@ FILLER_WORDS = frozenset({
 })
 
 _TYPE_ORDER: dict[SuggestionType, int] = {"procedure": 0, "condition": 1, "specialty": 2, "symptom": 3, "place": 4}
-_DROPPED = re.compile(r"['‘’`ʻ]")
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 class _Tier(IntEnum):
@@ -88,13 +87,6 @@ class _Entry:
     term_key: str
     is_label: bool  # the term is the suggestion's own label (not an alias or lay name)
     misspelt: bool  # the term has a word the corpus's prose never uses ("colonscopy", "epideral")
-
-
-def normalise(text: str) -> str:
-    """Case-, accent- and punctuation-insensitive form: "Children's ENT" -> "childrens ent"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_NON_ALNUM.sub(" ", _DROPPED.sub("", plain)).split())
 
 
 class _KeyIndex:
@@ -136,7 +128,8 @@ class Suggester:
                 self._add(symptom, phrase, starts=symptom_starts, words=symptom_words)
         self._name_starts, self._name_words = _KeyIndex(name_starts), _KeyIndex(name_words)
         self._symptom_starts, self._symptom_words = _KeyIndex(symptom_starts), _KeyIndex(symptom_words)
-        self._typo_heads = _typo_heads([*self._name_starts.keys, *self._name_words.keys])
+        self._typo_heads = typo_heads([*self._name_starts.keys, *self._name_words.keys],
+                                      range(TYPO_MIN_CHARS, TYPO_MAX_CHARS + 3))
         self._with_word: dict[str, set[int]] = {}  # word -> entries that have it (names and phrases alike)
         for index, entry in enumerate(self._entries):
             for word in entry.term_key.split():
@@ -281,18 +274,6 @@ def _prose_words(corpus: Corpus) -> frozenset[str]:
     texts += [text for condition in corpus.conditions for text in (condition.name, condition.summary)]
     texts += [specialty.name for specialty in corpus.specialties]
     return frozenset(word for text in texts for word in normalise(text).split())
-
-
-def _typo_heads(keys: Iterable[str]) -> dict[tuple[int, int, str], list[str]]:
-    """Distinct key prefixes of each length, bucketed by (length, position 0 or 1, character there)."""
-    heads: dict[tuple[int, int, str], list[str]] = {}
-    distinct = sorted(set(keys))
-    for length in range(TYPO_MIN_CHARS, TYPO_MAX_CHARS + 3):
-        for head in dict.fromkeys(k[:length] for k in distinct if len(k) >= length):
-            heads.setdefault((length, 0, head[0]), []).append(head)
-            if len(head) > 1 and head[1] != head[0]:
-                heads.setdefault((length, 1, head[1]), []).append(head)
-    return heads
 
 
 # --- ranking -----------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO
 
@@ -39,11 +39,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(*, es_url: str, index_prefix: str, workers: int = 1, ready_within_s: float = 120) -> Iterator[str]:
-    """Start the server, yield its base URL once ready, stop it afterwards."""
+def running_server(*, es_url: str, index_prefix: str, workers: int = 1, ready_within_s: float = 120,
+                   env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Start the server, yield its base URL once ready, stop it afterwards. ``env`` adds or overrides settings."""
     port = free_port()
     env = {**os.environ, "CAREMAP_ES_URL": es_url, "CAREMAP_INDEX_PREFIX": index_prefix, "HF_HUB_OFFLINE": "1",
-           "CAREMAP_RATE_LIMIT": "1000000/minute"}
+           "CAREMAP_RATE_LIMIT": "1000000/minute", **(env or {})}
     command = [sys.executable, "-m", "caremap", "serve", "--port", str(port), "--workers", str(workers)]
     # A file, not a pipe: nobody reads the output while the bench runs, and a full pipe would stall the server.
     with tempfile.TemporaryFile() as output:

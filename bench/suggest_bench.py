@@ -21,7 +21,7 @@ import uuid
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.search_service import SearchService
+from api.suggest import Suggester
 from bench.search_bench import percentile
 from caremap.corpus.load import load_judgments
 from caremap.settings import PROJECT_ROOT, Settings
@@ -66,7 +66,7 @@ def main() -> None:
     empty = 0
     with TestClient(app) as client:
         started = time.perf_counter()
-        service: SearchService = app.state.search
+        suggester: Suggester = app.state.resources.suggester
         client.get("/v1/suggest", params={"q": "warm up"}).raise_for_status()
         for prefix in prefixes:
             t0 = time.perf_counter()
@@ -79,7 +79,7 @@ def main() -> None:
             by_length[bucket].append(elapsed)
         for prefix in prefixes:
             t0 = time.perf_counter()
-            service.suggester.suggest(prefix, limit=args.limit)
+            suggester.suggest(prefix, limit=args.limit)
             inner.append((time.perf_counter() - t0) * 1000)
         wall = time.perf_counter() - started
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,6 +94,23 @@ class Embedder:
                 fresh = {**self._doc_cache, **dict(zip(missing, np.asarray(matrix, dtype=np.float32), strict=True))}
                 return _as_lists(np.stack([fresh[t] for t in texts]))
         return _as_lists(np.stack([self._doc_cache[t] for t in texts]))
+
+    def embed_document_matrix(self, texts: Sequence[str], *, show_progress: bool = False) -> npt.NDArray[np.float32]:
+        """One float32 row per text, for bulk indexing: the caller passes each distinct text once. Texts this
+        embedder has seen come from its cache; new ones are added only while it has room (never evicting, so
+        a directory larger than the cache costs no churn)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._doc_cache]
+        fresh: dict[str, npt.NDArray[np.float32]] = {}
+        if missing:
+            matrix = np.asarray(self._model.encode_document(
+                missing, batch_size=self._batch_size, normalize_embeddings=True,
+                show_progress_bar=show_progress, convert_to_numpy=True,
+            ), dtype=np.float32)
+            fresh = dict(zip(missing, matrix, strict=True))
+            room = max(0, self._cache_size - len(self._doc_cache))
+            self._doc_cache.update(itertools.islice(fresh.items(), room))
+        rows = [fresh[t] if t in fresh else self._doc_cache[t] for t in texts]
+        return np.stack(rows) if rows else np.zeros((0, self.dims), dtype=np.float32)
 
     def embed_queries(self, texts: Sequence[str]) -> list[Vector]:
         return _as_lists(

@@ -9,13 +9,14 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
-from caremap.corpus.schemas import Clinic
+from caremap.corpus.schemas import Clinic, ProcedureEvidence, Provenance
 from caremap.settings import PROJECT_ROOT
 
 IndexName = Literal["procedures", "providers"]
@@ -31,11 +32,22 @@ def _mapping_file(index: IndexName) -> dict[str, Any]:
     return {k: v for k, v in body.items() if not k.startswith("_")}
 
 
-def index_body(index: IndexName, *, dims: int | None = None) -> dict[str, Any]:
-    """The create-index body; ``dims`` replaces the vector size when a non-default model is configured."""
+def index_body(index: IndexName, *, dims: int | None = None,
+               settings: Mapping[str, object] | None = None) -> dict[str, Any]:
+    """The create-index body; ``dims`` replaces the vector size when a non-default model is configured, and
+    ``settings`` (CAREMAP_INDEX_SETTINGS for this index) go over the mapping file's.
+
+    The files give procedures (small, read by every search) a copy on every data node
+    (``auto_expand_replicas: 0-all``) and providers one replica once there are two data nodes (``0-1``);
+    an explicit ``number_of_replicas`` turns the auto-expansion off."""
     body = copy.deepcopy(_mapping_file(index))
     if dims is not None:
         body["mappings"]["properties"]["vector"]["dims"] = dims
+    if settings:
+        merged = {**body.get("settings", {}), **settings}
+        if "number_of_replicas" in settings and "auto_expand_replicas" not in settings:
+            merged["auto_expand_replicas"] = "false"
+        body["settings"] = merged
     return body
 
 
@@ -83,6 +95,7 @@ class ProviderDoc(IndexedDoc):
     specialties: list[str]
     specialty_codes: list[str]
     procedures: list[str]
+    focus: str | None = None
     clinic: Clinic
     languages: list[str]
     accepting_new_patients: bool
@@ -93,3 +106,17 @@ class ProviderDoc(IndexedDoc):
     review_count: int
     bio: str
     vector: list[float]
+    other_clinics: list[Clinic] = []
+    procedure_evidence: dict[str, ProcedureEvidence] = {}
+    provenance: Provenance | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def billed(self) -> list[dict[str, object]]:
+        return billed_entries(self.procedure_evidence)
+
+
+def billed_entries(evidence: Mapping[str, ProcedureEvidence]) -> list[dict[str, object]]:
+    """Billed annual volume per procedure (nested documents: a ranking signal per procedure slug)."""
+    return [{"procedure": slug, "volume": e.volume, "year": e.year}
+            for slug, e in evidence.items() if e.source == "billed" and e.volume]

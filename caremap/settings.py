@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+IndexName = Literal["procedures", "providers", "conditions"]
 
 #: The Elasticsearch release the project provisions locally; pinned here and nowhere else.
 ELASTICSEARCH_VERSION = "9.2.0"
@@ -39,13 +41,20 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
 
-    # Elasticsearch connection. The default URL is the local node that `caremap es up` provisions.
+    # Elasticsearch connection: one URL or a comma-separated list of node URLs (the client uses them all).
+    # The default is the local node that `caremap es up` provisions.
     es_url: str = "http://127.0.0.1:9200"
     es_user: str = "elastic"
     es_password: SecretStr | None = None
     es_api_key: SecretStr | None = None
     es_ca_certs: Path | None = None
     es_request_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # The API's client: a short timeout per try and retries on another node, so one hung node costs a search
+    # about this long instead of the whole timeout above (the indexer keeps the long one).
+    es_search_timeout_s: float = Field(default=1.0, gt=0, le=120)
+    es_max_retries: int = Field(default=3, ge=0, le=10)
+    # Nodes the cluster should have; fewer makes /readyz "degraded". Default: the number of URLs above.
+    es_expected_nodes: int | None = Field(default=None, ge=1)
 
     # Local node provisioning (the embedded default).
     home: Path = Field(default_factory=_default_home)
@@ -54,6 +63,9 @@ class Settings(BaseSettings):
 
     # Index names: each index is built under a versioned name and served through these aliases.
     index_prefix: str = Field(default="caremap", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    # Index settings per index (JSON), over the mapping files' shards and replicas, e.g.
+    # {"providers": {"number_of_shards": 3, "number_of_replicas": 1}}.
+    index_settings: dict[str, dict[str, str | int | bool]] = Field(default_factory=dict)
 
     # Embeddings: "packaged:all-MiniLM-L6-v2" (offline, the default), or any sentence-transformers
     # model name or local path.
@@ -74,12 +86,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     providers_file: Path | None = None
 
-    # Search defaults and bounds.
+    # Search defaults. Symptom text and coordinates are never logged (there is no switch for it).
     default_radius_km: float = Field(default=25.0, gt=0)
-    max_radius_km: float = Field(default=500.0, gt=0)
-
-    # Logging of health data: off by default (symptom text and precise locations are sensitive).
-    log_queries: bool = False
 
     # Access for service callers. Keys are stored only as sha256 hex digests (`caremap hash-key`); lists are
     # comma-separated or JSON. Off by default: the local `run` stays key-less.
@@ -87,10 +95,15 @@ class Settings(BaseSettings):
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Per API key (per client IP when auth is off), moving window, e.g. "120/minute" or "10/second".
     rate_limit: str = "600/minute"  # a typeahead sends a request per keystroke
+    # Where the limits' counters live: "memory://" (each process its own) or "redis://host:port" (shared by
+    # every worker and replica).
+    rate_limit_storage: str = Field(default="memory://", pattern=r"^(memory://|rediss?://\S+)$")
+    # Relevance analysts: POST /v1/eval needs one of these keys (sha256 digests) in every mode.
+    analyst_api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Browser origins allowed to call the API cross-origin; empty means no CORS headers at all.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("api_keys", "analyst_api_keys", "cors_origins", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -100,16 +113,47 @@ class Settings(BaseSettings):
             return [item.strip() for item in text.split(",") if item.strip()]
         return value
 
-    @field_validator("api_keys")
+    @field_validator("api_keys", "analyst_api_keys")
     @classmethod
-    def _hashed_keys_only(cls, keys: list[str]) -> list[str]:
+    def _hashed_keys_only(cls, keys: list[str], info: ValidationInfo) -> list[str]:
         for n, key in enumerate(keys):
             if not _SHA256_HEX.fullmatch(key):
                 raise ValueError(
-                    f"CAREMAP_API_KEYS item {n + 1} is not a sha256 hex digest (64 hex characters); "
-                    "store hashes, never keys: `python -m caremap hash-key`"
+                    f"CAREMAP_{str(info.field_name).upper()} item {n + 1} is not a sha256 hex digest "
+                    "(64 hex characters); store hashes, never keys: `python -m caremap hash-key`"
                 )
         return [key.lower() for key in keys]
+
+    @field_validator("es_url")
+    @classmethod
+    def _urls_parse(cls, value: str) -> str:
+        urls = [u.strip() for u in value.split(",") if u.strip()]
+        if not urls:
+            raise ValueError("CAREMAP_ES_URL is empty: expected one URL or a comma-separated list")
+        for url in urls:
+            parsed = urlparse(url)
+            if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+                raise ValueError(f"CAREMAP_ES_URL item {url!r}: expected http(s)://host[:port]")
+        return ",".join(urls)
+
+    @field_validator("index_settings", mode="before")
+    @classmethod
+    def _json_object(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"CAREMAP_INDEX_SETTINGS is not JSON ({e.msg}); expected "
+                                 '{"providers": {"number_of_replicas": 1}}') from e
+        return value
+
+    @field_validator("index_settings")
+    @classmethod
+    def _known_indices(cls, value: dict[str, dict[str, str | int | bool]]) -> dict[str, dict[str, str | int | bool]]:
+        unknown = sorted(set(value) - {"procedures", "providers"})
+        if unknown:
+            raise ValueError(f"CAREMAP_INDEX_SETTINGS names {unknown}: expected only 'procedures' and 'providers'")
+        return value
 
     @field_validator("rate_limit")
     @classmethod
@@ -137,21 +181,34 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def es_urls(self) -> list[str]:
+        return self.es_url.split(",")
+
+    @property
     def es_port(self) -> int:
-        parsed = urlparse(self.es_url)
-        return parsed.port or (443 if parsed.scheme == "https" else 9200)
+        """The lowest port of the URLs: a local cluster's first node (its nodes are that port and the next)."""
+        return min(_port(url) for url in self.es_urls)
 
     @property
     def es_is_local(self) -> bool:
-        """True when the URL points at a node this machine provisions (loopback)."""
-        return urlparse(self.es_url).hostname in {"127.0.0.1", "localhost", "::1"}
+        """True when every URL points at a node this machine provisions (loopback)."""
+        return all(urlparse(url).hostname in {"127.0.0.1", "localhost", "::1"} for url in self.es_urls)
+
+    @property
+    def es_nodes_expected(self) -> int:
+        return self.es_expected_nodes or len(self.es_urls)
 
     @property
     def providers_path(self) -> Path:
         return self.providers_file or self.corpus_dir / "providers" / "sample.jsonl"
 
-    def alias(self, index: Literal["procedures", "providers", "conditions"]) -> str:
+    def alias(self, index: IndexName) -> str:
         return f"{self.index_prefix}-{index}"
+
+
+def _port(url: str) -> int:
+    parsed = urlparse(url)
+    return parsed.port or (443 if parsed.scheme == "https" else 9200)
 
 
 @lru_cache

@@ -7,35 +7,40 @@ previous build.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch.exceptions import GeneralAvailabilityWarning
 from elasticsearch.helpers import streaming_bulk
 from tqdm import tqdm
 
-from caremap.corpus.checks import corpus_problems, provider_problems
-from caremap.corpus.load import Corpus, CorpusError, iter_providers
+from caremap.corpus.checks import corpus_problems
+from caremap.corpus.load import Corpus, CorpusError
 from caremap.embedding import Embedder
 from caremap.es_client import sync_client
 from caremap.index_contract import (
     INDICES,
     IndexName,
     ProcedureDoc,
-    ProviderDoc,
     index_body,
     versioned_name,
 )
 from caremap.settings import Settings
-from indexer.documents import procedure_pieces, provider_text
+from indexer.documents import ProfileVocabulary, procedure_pieces
+from indexer.provider_load import BULK_TIMEOUT_S, BulkRejectedError, ProviderScan, load_providers, scan_providers
 
 log = logging.getLogger(__name__)
 
-PROVIDER_BATCH = 512
 KEEP_PREVIOUS_BUILDS = 1
+REPLICA_SETTINGS = ("number_of_replicas", "auto_expand_replicas")
+REPLICAS_WITHIN = "120s"
+REFRESH_TIMEOUT_S = 600.0
+TASK_POLL_S = 30.0
+MERGE_DEADLINE_S = 3600.0
 
 
 class BuildError(RuntimeError):
@@ -43,54 +48,81 @@ class BuildError(RuntimeError):
 
 
 def build_indices(settings: Settings, *, only_if_missing: bool = False, progress: bool = True,
-                  embedder: Embedder | None = None) -> dict[str, Any]:
+                  embedder: Embedder | None = None, only: IndexName | None = None) -> dict[str, Any]:
+    """Build and publish every index, or ``only`` one of them (its alias alone is swapped: the providers
+    directory changes daily, the procedure knowledge does not)."""
+    indices: tuple[IndexName, ...] = INDICES if only is None else (only,)
     es = sync_client(settings)
     try:
-        if only_if_missing and all(es.indices.exists_alias(name=settings.alias(i)) for i in INDICES):
+        if only_if_missing and all(es.indices.exists_alias(name=settings.alias(i)) for i in indices):
             return {"skipped": "the aliases already serve an index; use --reindex to rebuild"}
-        corpus = _validated_corpus(settings)
+        corpus, scan = _validated(settings, with_providers="providers" in indices)
         embedder = embedder or Embedder(settings.model, batch_size=settings.embed_batch_size)
-        return _build(es, settings, corpus, embedder, progress=progress)
+        return _build(es, settings, corpus, scan, embedder, indices=indices, progress=progress)
     finally:
         es.close()
 
 
-def _validated_corpus(settings: Settings) -> Corpus:
+def _validated(settings: Settings, *, with_providers: bool) -> tuple[Corpus, ProviderScan | None]:
+    """The corpus and the providers file, all validated before Elasticsearch is touched."""
     corpus = Corpus.load(settings.corpus_dir)
     problems = corpus_problems(corpus)
-    path = settings.providers_path
-    problems.extend(provider_problems(iter_providers(path), corpus, file=str(path)))
+    scan = None
+    if with_providers:
+        try:
+            scan = scan_providers(settings.providers_path, corpus, ProfileVocabulary.from_corpus(corpus))
+        except CorpusError as e:
+            problems.extend(e.problems)
     if problems:
         raise CorpusError(problems)
-    return corpus
+    return corpus, scan
 
 
 def _build(
-    es: Elasticsearch, settings: Settings, corpus: Corpus, embedder: Embedder, *, progress: bool,
+    es: Elasticsearch, settings: Settings, corpus: Corpus, scan: ProviderScan | None, embedder: Embedder, *,
+    indices: tuple[IndexName, ...], progress: bool,
 ) -> dict[str, Any]:
-    new = {i: versioned_name(settings.alias(i)) for i in INDICES}
+    new = {i: versioned_name(settings.alias(i)) for i in indices}
     # load_s is the whole streamed load (embedding included); embed_s the embedding part of it.
     timings: dict[str, float] = {"embed_s": 0.0, "load_s": 0.0}
+    counts: dict[str, int] = {}
+    extra: dict[str, Any] = {}
     try:
+        copies: dict[IndexName, dict[str, Any]] = {}
         for index, name in new.items():
-            body = index_body(index, dims=embedder.dims)
-            body["settings"] = {**body.get("settings", {}), "refresh_interval": "-1"}
+            body = index_body(index, dims=embedder.dims, settings=settings.index_settings.get(index))
+            # Replicas come after the force-merge, copied from the primary's files: identical copies (a kNN
+            # graph built twice can differ) and half the indexing work.
+            copies[index] = {k: body["settings"].pop(k) for k in REPLICA_SETTINGS if k in body.get("settings", {})}
+            body["settings"] = {**body.get("settings", {}), "refresh_interval": "-1",
+                                "number_of_replicas": 0, "auto_expand_replicas": "false"}
             es.indices.create(index=name, **body)
-        counts = {
-            "procedures": _load(es, new["procedures"], _procedure_docs(corpus, embedder, timings), timings,
-                                progress=progress, label="procedures"),
-            "providers": _load(es, new["providers"], _provider_docs(settings, corpus, embedder, timings), timings,
-                               progress=progress, label="providers",
-                               total=_count_lines(settings)),
-        }
-        _verify_and_optimise(es, new, counts)
+        if "procedures" in new:
+            counts["procedures"] = _load(es, new["procedures"], _procedure_docs(corpus, embedder, timings), timings,
+                                         progress=progress, label="procedures")
+        if "providers" in new:
+            assert scan is not None
+            bar = tqdm(total=scan.count, desc="indexing providers", unit="doc", disable=not progress)
+            try:
+                loaded = load_providers(es, new["providers"], path=settings.providers_path, corpus=corpus,
+                                        embedder=embedder, scan=scan, progress=bar.update)
+            except BulkRejectedError as e:
+                raise BuildError(str(e)) from e
+            finally:
+                bar.close()
+            counts["providers"] = loaded.count
+            timings["embed_s"] += loaded.embed_s
+            timings["load_s"] += loaded.embed_s + loaded.bulk_s
+            extra["distinct_profiles"] = loaded.distinct_profiles
+        timings.update(_verify_and_optimise(es, new, counts))
+        _add_replicas(es, new, copies)
         swap_aliases(es, settings, new)
     except BaseException:
         for name in new.values():
             es.indices.delete(index=name, ignore_unavailable=True)
         raise
-    removed = _remove_old_builds(es, settings, keep=set(new.values()))
-    return {"indices": new, "counts": counts, "removed": removed,
+    removed = _remove_old_builds(es, settings, keep=set(new.values()), indices=indices)
+    return {"indices": new, "counts": counts, "removed": removed, **extra,
             **{k: round(v, 2) for k, v in timings.items()}, "model": embedder.model_name}
 
 
@@ -107,36 +139,15 @@ def _procedure_docs(corpus: Corpus, embedder: Embedder, timings: dict[str, float
         yield {"_id": f"{piece.slug}:{n}", "_source": doc.model_dump(exclude_none=True)}
 
 
-def _provider_docs(settings: Settings, corpus: Corpus, embedder: Embedder,
-                   timings: dict[str, float]) -> Iterator[dict[str, Any]]:
-    names = {a.slug: a.name for a in corpus.articles}
-    codes = {s.name: s.nucc_code for s in corpus.specialties}
-    providers = iter_providers(settings.providers_path)
-    while batch := list(itertools.islice(providers, PROVIDER_BATCH)):
-        started = time.perf_counter()
-        vectors = embedder.embed_documents([provider_text(p, names) for p in batch])
-        timings["embed_s"] += time.perf_counter() - started
-        for provider, vector in zip(batch, vectors, strict=True):
-            doc = ProviderDoc(
-                **provider.model_dump(exclude={"credentials", "specialties", "procedures", "languages",
-                                               "insurance_networks", "clinic"}),
-                clinic=provider.clinic,
-                credentials=list(provider.credentials), specialties=list(provider.specialties),
-                specialty_codes=[codes[s] for s in provider.specialties if s in codes],
-                procedures=list(provider.procedures), languages=list(provider.languages),
-                insurance_networks=list(provider.insurance_networks), vector=vector,
-            )
-            yield {"_id": provider.id, "_source": doc.model_dump(mode="json")}
-
-
 def _load(es: Elasticsearch, index: str, docs: Iterable[dict[str, Any]], timings: dict[str, float], *,
           progress: bool, label: str, total: int | None = None) -> int:
     ok = 0
     errors: list[str] = []
     bar = tqdm(total=total, desc=f"indexing {label}", unit="doc", disable=not progress)
     started = time.perf_counter()
-    for success, info in streaming_bulk(es, docs, index=index, chunk_size=500, raise_on_error=False,
-                                        raise_on_exception=True, max_retries=3):
+    for success, info in streaming_bulk(es.options(request_timeout=BULK_TIMEOUT_S), docs, index=index,
+                                        chunk_size=500, raise_on_error=False, raise_on_exception=True,
+                                        max_retries=3):
         if success:
             ok += 1
         elif len(errors) < 20:
@@ -150,22 +161,61 @@ def _load(es: Elasticsearch, index: str, docs: Iterable[dict[str, Any]], timings
     return ok
 
 
-def _count_lines(settings: Settings) -> int:
-    with settings.providers_path.open("rb") as f:
-        return sum(1 for line in f if line.strip())
-
-
-def _verify_and_optimise(es: Elasticsearch, new: dict[IndexName, str], counts: dict[str, int]) -> None:
+def _verify_and_optimise(es: Elasticsearch, new: dict[IndexName, str], counts: dict[str, int]) -> dict[str, float]:
+    """Refresh, check the counts, force-merge to one segment; returns the seconds refresh and merge took.
+    Both can take minutes at directory scale: the refresh gets a long timeout of its own, and the merge runs
+    as a task that is polled (no single request has to outlive it)."""
+    slow = es.options(request_timeout=REFRESH_TIMEOUT_S)
+    took = {"refresh_s": 0.0, "merge_s": 0.0}
     for index, name in new.items():
-        es.indices.put_settings(index=name, settings={"index": {"refresh_interval": None}})
-        es.indices.refresh(index=name)
+        started = time.perf_counter()
+        slow.indices.put_settings(index=name, settings={"index": {"refresh_interval": None}})
+        slow.indices.refresh(index=name)
+        took["refresh_s"] += time.perf_counter() - started
         stored = int(es.count(index=name)["count"])
         if stored != counts[index]:
             raise BuildError(f"{name}: {stored} documents stored but {counts[index]} were sent")
         if stored == 0:
             raise BuildError(f"{name}: no documents; refusing to publish an empty index")
-        # A read-only index with one segment answers kNN several times faster (one HNSW graph).
-        es.indices.forcemerge(index=name, max_num_segments=1)
+        started = time.perf_counter()
+        # A read-only index with one segment answers kNN several times faster (one graph or one flat file).
+        force_merge(es, name)
+        took["merge_s"] += time.perf_counter() - started
+    return took
+
+
+def force_merge(es: Elasticsearch, index: str, *, deadline_s: float = MERGE_DEADLINE_S) -> None:
+    """Merge ``index`` to one segment as a background task, polling it until done or ``deadline_s``."""
+    started = es.indices.forcemerge(index=index, max_num_segments=1, wait_for_completion=False)
+    task_id = str(started["task"])
+    poll = es.options(request_timeout=TASK_POLL_S + 30, ignore_status=408)  # 408: not done yet
+    limit = time.monotonic() + deadline_s
+    while True:
+        with warnings.catch_warnings():  # the tasks API is "technical preview"; polling a task is all we do
+            warnings.simplefilter("ignore", GeneralAvailabilityWarning)
+            status = poll.tasks.get(task_id=task_id, wait_for_completion=True, timeout=f"{TASK_POLL_S:.0f}s")
+        if status.get("completed"):
+            failure = status.get("error") or (status.get("response") or {}).get("_shards", {}).get("failures")
+            if failure:
+                raise BuildError(f"{index}: force-merge failed: {failure}")
+            return
+        if time.monotonic() > limit:
+            raise BuildError(f"{index}: force-merge still running after {deadline_s:.0f} s (task {task_id})")
+
+
+def _add_replicas(es: Elasticsearch, new: dict[IndexName, str], copies: dict[IndexName, dict[str, Any]]) -> None:
+    """Give each new index its replicas and wait for them, so no alias points at a single copy that could be
+    lost with one node. Not all copies can be placed (fewer nodes than replicas): published with those there
+    are, and a warning (the cluster's health says yellow meanwhile)."""
+    for index, name in new.items():
+        if copies[index]:
+            es.indices.put_settings(index=name, settings={"index": copies[index]})
+    health = es.options(request_timeout=150, ignore_status=408).cluster.health(  # 408: not all placed in time
+        index=",".join(new.values()), wait_for_status="green", wait_for_no_initializing_shards=True,
+        timeout=REPLICAS_WITHIN)
+    if health.get("timed_out"):
+        log.warning("not every replica of %s could be placed within %s (health %s, %s unassigned)",
+                    ", ".join(new.values()), REPLICAS_WITHIN, health.get("status"), health.get("unassigned_shards"))
 
 
 def swap_aliases(es: Elasticsearch, settings: Settings, new: dict[IndexName, str]) -> None:
@@ -178,10 +228,11 @@ def swap_aliases(es: Elasticsearch, settings: Settings, new: dict[IndexName, str
     es.indices.update_aliases(actions=actions)
 
 
-def _remove_old_builds(es: Elasticsearch, settings: Settings, *, keep: set[str]) -> list[str]:
+def _remove_old_builds(es: Elasticsearch, settings: Settings, *, keep: set[str],
+                       indices: tuple[IndexName, ...]) -> list[str]:
     """Delete builds beyond the newest previous one (kept for a quick manual rollback)."""
     removed: list[str] = []
-    for index in INDICES:
+    for index in indices:
         alias = settings.alias(index)
         try:
             existing = sorted(es.indices.get(index=f"{alias}-v*").keys(), reverse=True)

@@ -70,9 +70,41 @@ def procedure_pieces(corpus: Corpus) -> Iterator[ProcedurePiece]:
                 yield piece("condition_phrase", phrase, condition=condition.slug)
 
 
-def provider_text(provider: Provider, procedure_names: dict[str, str]) -> str:
-    """The text a provider's vector is computed from: what they are and what they do. Names, clinics and
-    bios are matched lexically instead; leaving them out also makes many profiles share one text, which
-    the embedder's cache then computes once (a large saving at directory scale)."""
-    performed = ", ".join(sorted(procedure_names.get(s, s) for s in provider.procedures))
-    return f"{', '.join(sorted(provider.specialties))}. Performs: {performed or 'consultations'}."
+#: At most this many conditions are named in a profile (the model reads 256 word pieces at most).
+PROFILE_MAX_CONDITIONS = 10
+
+
+@dataclass(frozen=True)
+class ProfileVocabulary:
+    """What a profile text names for a procedure slug: its display name and the conditions it treats."""
+
+    procedure_names: dict[str, str]
+    conditions: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def from_corpus(cls, corpus: Corpus) -> ProfileVocabulary:
+        treats: dict[str, list[str]] = {}
+        for condition in corpus.conditions:
+            for slug in condition.procedures:
+                treats.setdefault(slug, []).append(condition.name)
+        return cls(procedure_names={a.slug: a.name for a in corpus.articles},
+                   conditions={slug: tuple(names) for slug, names in treats.items()})
+
+
+def provider_profile(provider: Provider, vocabulary: ProfileVocabulary) -> str:
+    """The text a provider's vector is computed from: what the clinician does and treats.
+
+    Specialties, the focus procedure, the procedures performed and the conditions those treat. Names, clinics
+    and bios are matched lexically instead and stay out, so that clinicians with the same practice share one
+    text: the indexer embeds each distinct text once, and a generated directory has a bounded number of them.
+    """
+    names = vocabulary.procedure_names
+    performed = [names.get(s, s) for s in provider.procedures]
+    treated = list(dict.fromkeys(c for s in provider.procedures for c in vocabulary.conditions.get(s, ())))
+    parts = [", ".join(provider.specialties) + "."]
+    if provider.focus is not None:
+        parts.append(f"Focus: {names.get(provider.focus, provider.focus)}.")
+    parts.append(f"Performs: {', '.join(performed) or 'consultations'}.")
+    if treated:
+        parts.append(f"Treats: {', '.join(treated[:PROFILE_MAX_CONDITIONS])}.")
+    return " ".join(parts)

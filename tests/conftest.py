@@ -6,6 +6,7 @@ uses its own index prefix, so tests never touch the data a developer is serving.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,13 +22,17 @@ from caremap.localnode import LocalNode
 from caremap.settings import PROJECT_ROOT, Settings
 
 TEST_ES_URL = os.environ.get("CAREMAP_TEST_ES_URL", "http://127.0.0.1:9250")
+#: The analyst key the session's apps accept on POST /v1/eval (sent as X-API-Key).
+ANALYST_KEY = f"test-analyst-{uuid.uuid4().hex}"
+ANALYST = {"X-API-Key": ANALYST_KEY}
 
 
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
     # The whole suite calls from one client address: the rate limit is tested on apps of its own.
     return Settings(es_url=TEST_ES_URL, environment="test", index_prefix=f"test-{uuid.uuid4().hex[:8]}",
-                    corpus_dir=PROJECT_ROOT / "corpus", rate_limit="1000000/minute")
+                    corpus_dir=PROJECT_ROOT / "corpus", rate_limit="1000000/minute",
+                    analyst_api_keys=[hashlib.sha256(ANALYST_KEY.encode()).hexdigest()])
 
 
 @pytest.fixture(scope="session")

@@ -269,9 +269,14 @@
       providers.map((p, i) => providerCard(p, i + 1)));
     const mapBox = renderMap(data, providers);
     const more = data.next_cursor ? moreButton(data.next_cursor, params, list, mapBox) : null;
+    if ((data.interpretation || {}).confidence === "none" && !providers.length && !data.urgent) {
+      // Nothing we cover fits: say so once, with what to try; no provider count, no "try a larger distance".
+      return [interpretationLine(data, params), noticeBox(data)];
+    }
     if (data.urgent && data.urgent.level === "emergency" && !providers.length) {
-      // The API lists no clinics for emergencies: the warning is the answer, not an empty result page.
-      return [urgentBanner(data.urgent, false), interpretationLine(data, params), noticeBox(data)];
+      // The API lists no clinics for emergencies: the warning is the answer, not an empty result page, and no
+      // planned-care procedure is suggested beside it.
+      return [urgentBanner(data.urgent, false), noticeBox(data)];
     }
     return [
       urgentBanner(data.urgent, providers.length > 0),
@@ -284,7 +289,7 @@
           h("h2", { id: "results-title", class: "visually-hidden", text: "Providers" }),
           providers.length ? list : emptyState(data),
           more,
-          fictionalNote()),
+          providers.some((p) => p.fictional) ? fictionalNote() : null),
         providers.length ? mapBox : null),
     ];
   }
@@ -292,8 +297,13 @@
   function urgentBanner(urgent, withProviders) {
     if (!urgent) return null;
     const emergency = urgent.level === "emergency";
+    const lines = urgent.help || [];
     return h("div", { class: `urgent urgent-${urgent.level}`, role: "alert", id: "urgent" },
-      h("h2", { text: emergency ? "This could be an emergency" : "Please get checked soon" }),
+      h("h2", { text: emergency ? "Call 911 or go to the nearest emergency department now" : "Get seen today" }),
+      lines.length ? h("ul", { class: "help-lines", "aria-label": "Who to call" }, lines.map((line) =>
+        h("li", { class: `help-line help-${line.kind}` },
+          h("a", { class: "call", href: `tel:${line.tel}`, text: line.label }),
+          line.sms ? [" ", h("a", { class: "text", href: `sms:${line.sms}`, text: `Text ${line.sms}` })] : null))) : null,
       h("p", { class: "urgent-advice", text: urgent.advice }),
       withProviders
         ? h("p", { class: "urgent-small", text: "The providers below are for planned care, not emergencies." })
@@ -306,15 +316,21 @@
     const forced = params.get("procedure");
     const top = (forced && procs.find((p) => p.slug === forced)) || procs[0];
     if (!top) {
-      return h("p", { class: "interpretation", id: "interpretation" },
-        "We could not tell which care fits this description. Try other words, or a procedure or specialty name.");
+      // confidence "none": nothing we cover fits; the notice says what fits instead (primary care) or what to try.
+      const primary = interp.scope === "primary_care";
+      return h("p", { class: "interpretation interpretation-none", id: "interpretation", "data-scope": interp.scope || "" },
+        primary ? "No procedure we cover fits this: primary care, a pharmacy or urgent care is the right place."
+          : "Nothing we cover matches this search. Try describing a symptom, or name a procedure or condition.");
     }
     const conditionNames = new Map((interp.conditions || []).map((c) => [c.slug, c.name]));
     const condition = (interp.conditions || []).find((c) => (top.conditions || []).includes(c.slug));
     const intent = data.intent || {};
-    const lead = intent.type === "procedure" || forced ? "Showing providers for: " : "Sounds like: ";
+    const possible = interp.confidence === "low" && !forced;
+    const lead = intent.type === "procedure" || forced ? "Showing providers for: "
+      : possible ? "Possibly: " : "Sounds like: ";
     const others = procs.filter((p) => p.slug !== top.slug).slice(0, 3);
-    return h("section", { class: "interpretation", id: "interpretation", "aria-label": "What we understood" },
+    return h("section", { class: "interpretation" + (possible ? " interpretation-low" : ""), id: "interpretation",
+      "aria-label": "What we understood", "data-confidence": interp.confidence || "" },
       h("p", { class: "interpretation-main" },
         h("span", { class: "interpretation-lead", text: lead }),
         condition && intent.type !== "procedure" && !forced
@@ -398,7 +414,9 @@
       h("p", { class: "specialties", text: (p.specialties || []).join(" · ") }),
       h("p", { class: "clinic" }, h("span", { class: "clinic-name", text: p.clinic.name }), h("br"), street),
       h("ul", { class: "badges", "aria-label": "Details" },
-        p.accepting_new_patients
+        // Registry records (fictional: false) come from NPPES, which does not say whether a clinician takes
+        // new patients: no badge rather than a guess.
+        p.fictional === false ? null : p.accepting_new_patients
           ? h("li", { class: "badge badge-yes", text: "Accepting new patients" })
           : h("li", { class: "badge badge-no", text: "Not accepting new patients" }),
         p.telehealth ? h("li", { class: "badge badge-yes", text: "Telehealth" }) : null,
@@ -706,7 +724,7 @@
               ? h("ol", { class: "providers", id: "providers" }, providers.map((p, i) => providerCard(p, i + 1)))
               : emptyState(data),
             h("p", { class: "ranking", text: data.ranking }),
-            fictionalNote()),
+            providers.some((p) => p.fictional) ? fictionalNote() : null),
           providers.length ? renderMap(data, providers) : null)),
     ];
     content.statusText = `${plural(data.total_providers, "provider", "providers")} within ${fmtKm(data.radius_km)}.`;

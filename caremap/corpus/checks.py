@@ -86,28 +86,63 @@ def specialty_problems(corpus: Corpus) -> Iterator[Problem]:
 
 
 def provider_problems(providers: Iterable[Provider], corpus: Corpus, *, file: str) -> Iterator[Problem]:
-    """A provider may only perform procedures whose catalogue specialties include one of its own."""
+    """A provider may only perform procedures whose catalogue specialties include one of its own, unless it
+    billed them (registry records); fictional records say so, real ones carry their provenance."""
     allowed = {c.slug: set(c.specialties) for c in corpus.catalog}
     known = {s.name for s in corpus.specialties}
     for provider in providers:
+        where = f"id={provider.id}"
         for name in provider.specialties:
-            if name not in known:
-                yield Problem(file, f"id={provider.id}", "specialties", name, "a name from specialties.yaml")
+            # Registry records keep the NUCC taxonomies no catalogue specialty covers, under their own names.
+            if name not in known and not provider.specialty_codes:
+                yield Problem(file, where, "specialties", name, "a name from specialties.yaml")
         for slug in provider.procedures:
+            billed = (evidence := provider.procedure_evidence.get(slug)) is not None and evidence.source == "billed"
             if slug not in allowed:
-                yield Problem(file, f"id={provider.id}", "procedures", slug, "a slug from catalog.tsv")
-            elif not allowed[slug] & set(provider.specialties):
-                yield Problem(file, f"id={provider.id}", "procedures", slug,
+                yield Problem(file, where, "procedures", slug, "a slug from catalog.tsv")
+            elif not billed and not allowed[slug] & set(provider.specialties):
+                yield Problem(file, where, "procedures", slug,
                               f"a procedure its specialties {list(provider.specialties)} perform "
                               f"(this one needs one of {sorted(allowed[slug])})")
-        if not provider.fictional:
-            yield Problem(file, f"id={provider.id}", "fictional", "false", "true: sample providers are fictional")
+        for slug in provider.procedure_evidence:
+            if slug not in provider.procedures:
+                yield Problem(file, where, "procedure_evidence", slug, "a slug listed in its procedures")
+        if provider.focus is not None and provider.focus not in provider.procedures:
+            yield Problem(file, where, "focus", provider.focus, "one of the provider's own procedures")
+        if not provider.fictional and provider.provenance is None:
+            yield Problem(file, where, "provenance", "missing",
+                          "the source file of a real record (fictional: false), or fictional: true")
+
+
+def billing_code_problems(corpus: Corpus) -> Iterator[Problem]:
+    """A CPT/HCPCS code names one procedure: a billed code must not count towards two catalogue entries."""
+    owners: dict[str, list[str]] = defaultdict(list)
+    for article in corpus.articles:
+        for code in article.billing_codes:
+            owners[code].append(article.slug)
+    for code, slugs in sorted(owners.items()):
+        if len(slugs) > 1:
+            yield Problem("procedures/", ", ".join(slugs), "billing_codes", code, "a code listed by one procedure")
+
+
+def nucc_problems(corpus: Corpus) -> Iterator[Problem]:
+    """A specialisation code listed in nucc_also belongs to one specialty and is not another's main code."""
+    main = {s.nucc_code for s in corpus.specialties}
+    owners: dict[str, list[str]] = defaultdict(list)
+    for specialty in corpus.specialties:
+        for code in specialty.nucc_also:
+            owners[code].append(specialty.name)
+    for code, names in sorted(owners.items()):
+        if len(names) > 1 or code in main:
+            yield Problem("specialties.yaml", ", ".join(names), "nucc_also", code,
+                          "a code no other specialty lists (in nucc_code or nucc_also)")
 
 
 def corpus_problems(corpus: Corpus) -> list[Problem]:
     return [
         *article_problems(corpus), *alias_problems(corpus), *condition_problems(corpus),
-        *specialty_problems(corpus), *pattern_problems(corpus),
+        *specialty_problems(corpus), *pattern_problems(corpus), *billing_code_problems(corpus),
+        *nucc_problems(corpus),
     ]
 
 

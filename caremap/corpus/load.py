@@ -17,10 +17,13 @@ from caremap.corpus.schemas import (
     CatalogEntry,
     Condition,
     Judgment,
+    NearMiss,
     Place,
+    Presentation,
     ProcedureArticle,
     Provider,
     RedFlag,
+    ScopeExamples,
     Specialty,
     SymptomPattern,
 )
@@ -176,6 +179,11 @@ def iter_providers(path: Path) -> Iterator[Provider]:
         for line_no, line in enumerate(f, start=1):
             if not line.strip():
                 continue
+            try:  # the fast path (pydantic parses the JSON itself); a bad line is re-read below for the message
+                yield Provider.model_validate_json(line)
+                continue
+            except ValidationError:
+                pass
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as e:
@@ -196,6 +204,9 @@ class Corpus:
     red_flags: list[RedFlag]
     places: list[Place]
     symptom_patterns: list[SymptomPattern] = field(default_factory=list)
+    presentations: list[Presentation] = field(default_factory=list)
+    near_misses: list[NearMiss] = field(default_factory=list)
+    scope: ScopeExamples | None = None
     ambiguous_aliases: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
@@ -211,6 +222,11 @@ class Corpus:
             "places": lambda: _load_yaml_records(_existing(root / "places.yaml"), Place, "slug"),
             "symptom_patterns": lambda: _load_yaml_records(
                 _existing(root / "symptom_patterns.yaml"), SymptomPattern, "id"),
+            "presentations": lambda: _load_yaml_records(
+                _existing(root / "triage" / "presentations.yaml"), Presentation, "id"),
+            "near_misses": lambda: _load_yaml_records(
+                _existing(root / "triage" / "near_misses.yaml"), NearMiss, "text"),
+            "scope": lambda: _load_scope(root / "triage" / "scope.yaml"),
         }
         for name, loader in loaders.items():
             try:
@@ -228,6 +244,16 @@ class Corpus:
 
     def conditions_for(self, slug: str) -> list[Condition]:
         return [c for c in self.conditions if slug in c.procedures]
+
+
+def _load_scope(path: Path) -> ScopeExamples | None:
+    if not path.exists():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise CorpusError([Problem(str(path), "", "(yaml)", "", f"valid YAML ({e})")]) from e
+    return validate_record(ScopeExamples, data, file=path, record="")
 
 
 def _existing(path: Path) -> list[Path]:

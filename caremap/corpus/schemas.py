@@ -12,6 +12,10 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
 Term = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=300)]
 Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+NuccCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{9}X$")]
+#: A CPT code (five digits, or four and a letter for categories II/III) or a HCPCS level II code (a letter
+#: and four digits, e.g. G0121).
+BillingCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{5}|[0-9]{4}[A-Z]|[A-Z][0-9]{4})$")]
 
 SECTIONS: tuple[str, ...] = (
     "What it is", "Who it helps", "How it is done", "Recovery", "Risks", "Alternatives",
@@ -39,6 +43,7 @@ class ProcedureArticle(Record):
     setting: NonEmpty
     duration: NonEmpty
     confused_with: tuple[Slug, ...] = ()
+    billing_codes: tuple[BillingCode, ...] = ()
     sections: dict[str, str]
 
     @field_validator("sections")
@@ -66,18 +71,53 @@ class Condition(Record):
 
 class Specialty(Record):
     name: NonEmpty
-    nucc_code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{9}X$")]
+    nucc_code: NuccCode
     nucc_display: NonEmpty
     nucc_note: Prose | None = None
+    nucc_also: tuple[NuccCode, ...] = ()
     lay_names: tuple[Phrase, ...] = ()
+
+
+TriageGroup = Literal["neurological", "cardiorespiratory", "mental-health", "poisoning", "obstetric",
+                      "abdominal-urological", "metabolic", "pediatric", "trauma", "sepsis", "eye"]
+Resource = Literal["call-911", "lifeline-988", "poison-help", "battery-hotline"]
 
 
 class RedFlag(Record):
     id: Slug
     urgency: Literal["emergency", "urgent"]
+    group: TriageGroup
+    resources: tuple[Resource, ...] = ("call-911",)
     patterns: tuple[tuple[Term, ...], ...] = Field(min_length=1)
     not_when: tuple[NonEmpty, ...] = ()
     advice: Prose
+
+
+class Presentation(Record):
+    """An emergency or urgent presentation (corpus/triage/presentations.yaml): what to do, and lay phrasings
+    that train the detector."""
+
+    id: Slug
+    group: TriageGroup
+    level: Literal["emergency", "urgent"]
+    name: NonEmpty
+    resources: tuple[Resource, ...] = Field(min_length=1)
+    advice: Prose
+    phrasings: tuple[NonEmpty, ...] = Field(min_length=12)
+
+
+class NearMiss(Record):
+    """Alarming-sounding but not an emergency (corpus/triage/near_misses.yaml): a negative for the detector."""
+
+    text: NonEmpty
+    resembles: Slug
+
+
+class ScopeExamples(Record):
+    """Queries no catalogue procedure answers (corpus/triage/scope.yaml): training data for honest scope."""
+
+    out_of_scope: tuple[NonEmpty, ...] = Field(min_length=1)
+    primary_care: tuple[NonEmpty, ...] = Field(min_length=1)
 
 
 class SymptomPattern(Record):
@@ -124,8 +164,33 @@ class Clinic(Record):
     phone: NonEmpty | None = None
 
 
+class ProcedureEvidence(Record):
+    """Why a provider is listed for a procedure: they billed it (with the annual volume), or it is inferred
+    from their specialty."""
+
+    source: Literal["billed", "inferred"]
+    volume: float | None = Field(default=None, gt=0)
+    year: int | None = Field(default=None, ge=1990, le=2100)
+    codes: tuple[BillingCode, ...] = ()
+    dataset: NonEmpty | None = None
+
+
+class Provenance(Record):
+    """Where a real record came from: the registry file (and its date) and any utilisation file joined."""
+
+    source: NonEmpty
+    file: NonEmpty
+    file_date: NonEmpty | None = None
+    npi: Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
+    last_updated: NonEmpty | None = None
+    utilization_file: NonEmpty | None = None
+    utilization_year: int | None = None
+    unstated: tuple[NonEmpty, ...] = ()  # record fields the source says nothing about (schema defaults)
+
+
 class Provider(Record):
-    """A provider profile. The sample and generated records are fictional and say so in ``fictional``."""
+    """A provider profile. The sample and generated records are fictional and say so in ``fictional``; real
+    records (``fictional: false``) carry their ``provenance``."""
 
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{2,63}$")]
     fictional: bool
@@ -134,6 +199,8 @@ class Provider(Record):
     gender: Literal["female", "male", "nonbinary", "unknown"] = "unknown"
     specialties: tuple[NonEmpty, ...] = Field(min_length=1)
     procedures: tuple[Slug, ...] = ()
+    #: The procedure the clinician concentrates on (one of ``procedures``); part of the embedded profile.
+    focus: Slug | None = None
     clinic: Clinic
     languages: tuple[NonEmpty, ...] = ("English",)
     accepting_new_patients: bool = True
@@ -143,6 +210,13 @@ class Provider(Record):
     rating: float | None = Field(default=None, ge=1, le=5)
     review_count: int = Field(default=0, ge=0)
     bio: str = Field(default="", max_length=2000)
+    specialty_codes: tuple[NuccCode, ...] = ()
+    other_clinics: tuple[Clinic, ...] = ()
+    procedure_evidence: dict[Slug, ProcedureEvidence] = {}
+    provenance: Provenance | None = None
+
+
+JudgedKind = Literal["emergency", "urgent", "near_miss", "out_of_scope", "primary_care", "in_scope"]
 
 
 class Judgment(Record):
@@ -150,5 +224,7 @@ class Judgment(Record):
     procedures: dict[Slug, Annotated[int, Field(ge=0, le=3)]] = {}
     conditions: dict[Slug, Annotated[int, Field(ge=0, le=3)]] = {}
     urgent: bool = False
+    kind: JudgedKind | None = None  # safety sets; without it: emergency when urgent, else in_scope
+    category: TriageGroup | None = None
     intent: Literal["symptom", "condition", "procedure", "specialty", "provider"] = "symptom"
     near: NonEmpty | None = None

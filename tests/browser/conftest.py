@@ -70,7 +70,8 @@ def web_url(request: pytest.FixtureRequest, base_settings: Settings) -> Iterator
 def playwright() -> Iterator[Playwright]:
     # Module scope: the sync API runs its own event loop, which must be gone before async tests elsewhere run.
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CAREMAP_CHROMIUM)")
+        # Never a silent skip: `make test` installs Chromium where it can, so a missing browser is a failure.
+        pytest.fail(f"no Chromium at {CHROMIUM}: run `apt-get install chromium` (or set CAREMAP_CHROMIUM)")
     with sync_playwright() as pw:
         yield pw
 

@@ -125,9 +125,10 @@ def test_emergency_banner_comes_before_any_provider(page: Page, web_url: str, sh
         banner_box, provider_box = banner.bounding_box(), first_provider.bounding_box()
         assert banner_box and provider_box and banner_box["y"] + banner_box["height"] <= provider_box["y"]
     precedes = page.evaluate(
-        "() => { const u = document.querySelector('#urgent'); const i = document.querySelector('#interpretation');"
-        " return !!(u.compareDocumentPosition(i) & Node.DOCUMENT_POSITION_FOLLOWING); }")
-    assert precedes, "the urgent banner must come before the interpretation and the results"
+        "() => { const u = document.querySelector('#urgent'); const n = document.querySelector('#notice');"
+        " return !!(u.compareDocumentPosition(n) & Node.DOCUMENT_POSITION_FOLLOWING); }")
+    assert precedes, "the urgent banner must come before anything else"
+    assert page.locator("#interpretation").count() == 0  # no planned-care procedure beside an emergency
     shot(page, "emergency")
 
 
@@ -224,3 +225,43 @@ def test_phone_width_keeps_everything_on_screen(new_page: Callable[..., Page], w
     expect(page.locator("#filters")).not_to_have_attribute("open", "")  # the list is not pushed down
     shot(page, "phone-results", full_page=False)
     shot(page, "phone-results-full")
+
+
+def test_emergency_help_lines_are_tap_to_call_links(page: Page, web_url: str) -> None:
+    open_page(page, web_url, q="sudden worst headache of my life", near="Serzhong")
+    call = page.locator("#urgent a.call").first
+    expect(call).to_have_text("Call 911")
+    expect(call).to_have_attribute("href", "tel:911")
+    assert page.locator(".provider").count() == 0  # no planned-care clinics under an emergency
+
+
+def test_a_suicidal_crisis_shows_988_to_call_or_text_above_all(page: Page, web_url: str, shot: Shot) -> None:
+    open_page(page, web_url, q="i have pills saved up and i am going to take them all tonight to end it",
+              near="Serzhong")
+    banner = page.locator("#urgent")
+    expect(banner.locator("a.call[href='tel:988']")).to_be_visible()
+    expect(banner.locator("a.text[href='sms:988']")).to_be_visible()
+    expect(banner.locator("a.call[href='tel:911']")).to_be_visible()
+    shot(page, "crisis-988")
+
+
+def test_911_and_the_battery_hotline_are_offered_for_a_swallowed_battery(page: Page, web_url: str) -> None:
+    open_page(page, web_url, q="my 2 year old swallowed one of those little round watch batteries",
+              near="Serzhong")
+    expect(page.locator("#urgent a.call[href='tel:911']")).to_be_visible()
+    expect(page.locator("#urgent a.call[href='tel:8004988666']")).to_be_visible()
+
+
+def test_nothing_we_cover_is_said_plainly_and_lists_nobody(page: Page, web_url: str, shot: Shot) -> None:
+    open_page(page, web_url, q="cheap flights to denver", near="Serzhong")
+    expect(page.locator("#interpretation")).to_contain_text("Nothing we cover matches this search")
+    assert page.locator(".provider").count() == 0
+    assert page.locator("#empty").count() == 0  # not an empty result page: no "try a larger distance"
+    shot(page, "no-match")
+
+
+def test_a_primary_care_need_points_to_primary_care(page: Page, web_url: str, shot: Shot) -> None:
+    open_page(page, web_url, q="where can i get a flu shot", near="Boston")
+    expect(page.locator("#interpretation")).to_contain_text("primary care, a pharmacy or urgent care")
+    expect(page.locator("#notice")).to_contain_text("primary-care clinician")
+    shot(page, "primary-care")

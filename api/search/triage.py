@@ -1,0 +1,60 @@
+"""Triage: does the query describe an emergency or a same-day problem? Checked before anything is listed.
+
+Two layers: the corpus's word patterns (corpus/red_flags.yaml: few, precise) and the emergency detector
+(``api.safety.detector``: a classifier over the query's words and vector, trained on the presentations'
+lay phrasings). The first that fires gives the warning: level, group, what to do, and the help lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from api.safety.detector import TriageDetector
+from api.search.patterns import first_match, words
+from caremap.corpus.schemas import RedFlag, Resource, SymptomPattern
+
+
+@dataclass(frozen=True)
+class UrgentMatch:
+    id: str  # the red flag's or the presentation's id
+    level: Literal["emergency", "urgent"]
+    group: str
+    advice: str
+    resources: tuple[Resource, ...]
+    source: Literal["pattern", "detector"]
+    name: str | None = None
+    matched: tuple[str, ...] = ()  # the pattern's words, for a pattern
+    probability: float | None = None  # the detector's, for a detection
+
+
+def triage(query: str, vector: Sequence[float] | None, *, flags: Sequence[RedFlag],
+           detector: TriageDetector | None) -> UrgentMatch | None:
+    """The word patterns first (their wording is reviewed one by one), then the detector."""
+    found = match_red_flags(query, flags)
+    if found is not None or detector is None or vector is None:
+        return found
+    assessment = detector.assess(query, vector)
+    if not assessment.flagged:
+        return None
+    p = assessment.presentation
+    return UrgentMatch(id=p.id, level=p.level, group=p.group, advice=p.advice, resources=p.resources,
+                       source="detector", name=p.name, probability=round(assessment.probability, 3))
+
+
+def match_red_flags(query: str, flags: Sequence[RedFlag]) -> UrgentMatch | None:
+    """The first red flag (the corpus orders them most severe first) that the query matches."""
+    query_words = words(query)
+    for flag in flags:
+        matched = first_match(query_words, flag.patterns, flag.not_when)
+        if matched:
+            return UrgentMatch(id=flag.id, level=flag.urgency, group=flag.group, advice=flag.advice,
+                               resources=flag.resources, source="pattern", matched=matched)
+    return None
+
+
+def match_symptom_patterns(query: str, patterns: Sequence[SymptomPattern]) -> list[SymptomPattern]:
+    """Every classic symptom pattern the query matches."""
+    query_words = words(query)
+    return [p for p in patterns if first_match(query_words, p.patterns, p.not_when)]
