@@ -10,6 +10,7 @@ missing would list other providers or facets.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import json
 import math
 import time
@@ -116,7 +117,20 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def fingerprint(response: httpx.Response) -> str:
-    return response.text
+    """The answer, with the page cursor reduced to whether there is one: the cursor carries the last hit's
+    score, and a replica scores a provider alike only up to the last float digit (its segments differ), so a
+    search a failover sends to another copy gives the same page with a cursor one digit apart."""
+    answer = response.json()
+    answer["next_cursor"] = answer.get("next_cursor") is not None
+    return json.dumps(answer, sort_keys=True)
+
+
+def difference(twice: dict[int, list[str]]) -> str:
+    """The first lines where two answers to one query part (the answers pretty-printed)."""
+    query, (first, second, *_) = next(iter(twice.items()))
+    pretty = [json.dumps(json.loads(body), indent=1, sort_keys=True).splitlines() for body in (first, second)]
+    lines = [line for line in difflib.unified_diff(*pretty, lineterm="", n=1) if line[:1] in "+-@"]
+    return f"query {query}: " + "\n".join(lines[:40])
 
 
 async def search_stream(base: str, name: str, *, count: int, max_s: float, concurrency: int = 2,

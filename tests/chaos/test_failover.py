@@ -27,7 +27,7 @@ from tests.chaos.conftest import (
     restored,
     wait_for_readiness,
 )
-from tests.chaos.stream import Record, healthy_answers, latency_bound, search_stream
+from tests.chaos.stream import Record, difference, healthy_answers, latency_bound, search_stream
 
 pytestmark = [pytest.mark.es, pytest.mark.chaos]
 
@@ -39,7 +39,8 @@ KILL_P99_S, HUNG_P99_S = 1.0, 3.0
 
 def answers(base: str) -> dict[int, set[str]]:
     expected = asyncio.run(healthy_answers(base))
-    assert all(len(bodies) == 1 for bodies in expected.values()), "a healthy cluster answered a query two ways"
+    twice = {i: sorted(bodies) for i, bodies in expected.items() if len(bodies) > 1}
+    assert not twice, f"a healthy cluster answered a query two ways: {difference(twice)}"
     return expected
 
 
@@ -60,7 +61,9 @@ def assert_served_through(record: Record, expected: dict[int, set[str]], *, faul
     record.save(summary)
     assert len(window) >= at_least, summary
     assert record.failed() == [], f"failed searches: {record.failed()[:5]}"
-    assert record.partial(expected) == [], f"{len(record.partial(expected))} replies differ from the healthy answer"
+    partial = record.partial(expected)
+    assert partial == [], (f"{len(partial)} replies differ from the healthy answer: "
+                           + difference({partial[0].query: [*expected[partial[0].query], partial[0].body or ""]}))
     assert summary["p99_s"] <= latency_bound(summary, p99_s), summary
     return summary
 
