@@ -21,14 +21,14 @@ import orjson
 from tqdm import tqdm
 
 from caremap.corpus.load import Corpus
+from caremap.registry.csvblocks import read_header
 from caremap.registry.joins import JoinStore
 from caremap.registry.layouts import LOCATIONS, NPPES, UTILIZATION, LayoutError
-from caremap.registry.nppes import LeftOut, NppesReader, Person, Rejection
+from caremap.registry.nppes import NppesReader, Rejection
 from caremap.registry.records import RecordBuilder, Sources, code_slugs
 from caremap.registry.taxonomy import TaxonomyMap, load_display_names
 from caremap.registry.zips import ZipTable
 
-_PROGRESS_EVERY = 10_000
 EXAMPLES = 20
 
 
@@ -101,24 +101,22 @@ def ingest_nppes(files: IngestFiles, corpus: Corpus, *, billed_only: bool = Fals
         )
         reject_row = csv.writer(rejects).writerow
         reject_row(["line", "npi", "reason", "column", "value"])
-        npi_file = stack.enter_context(files.npi.open(encoding="utf-8-sig", newline=""))
+        npi_file = stack.enter_context(files.npi.open("rb"))
         reader = NppesReader(npi_file, file=files.npi, zips=zips)
         bar = stack.enter_context(tqdm(desc="ingesting NPPES", unit=" rows", unit_scale=True, disable=not progress,
                                        mininterval=1.0))
-        for n, item in enumerate(reader, start=1):
-            if n % _PROGRESS_EVERY == 0:
-                bar.update(_PROGRESS_EVERY)
-            if isinstance(item, Person):
-                number = int(item.npi)
-                billed = joins.billed(number)
-                record = builder.record(item, billed, joins.locations(number))
-                out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
-                report.written += 1
-                report.with_billed += bool(billed)
-            elif isinstance(item, LeftOut):
-                report.left_out[item.reason] += 1
-            else:
-                _reject(report, reject_row, item)
+        dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        for block in reader:
+            bar.update(block.rows)
+            report.left_out.update(block.left_out)
+            for rejection in block.rejected:
+                _reject(report, reject_row, rejection)
+            people = block.people
+            billed = joins.billed(people.npi)
+            out.writelines(dumps(r, option=option)
+                           for r in builder.records(people, billed=billed, locations=joins.locations(people.npi)))
+            report.written += len(people)
+            report.with_billed += len(billed)
         report.rows = reader.rows
         if report.written == 0:
             raise IngestError(f"{files.npi}: no provider records to write (rows read: {report.rows}, "
@@ -153,8 +151,8 @@ def _check_headers(files: IngestFiles) -> int | None:
 def _header(path: Path) -> list[str]:
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return next(csv.reader(f), [])
+    with path.open("rb") as f:
+        return read_header(f)
 
 
 def _data_year(name: str) -> int | None:

@@ -163,6 +163,22 @@ def test_line_numbers_stay_right_after_a_value_with_a_line_break_quotes_and_comm
     assert report.examples[0].line == 5  # header 1, row 1 on 2, the odd row on 3-4, the bad row on 5
 
 
+def test_rows_that_cannot_be_decoded_are_reported_rejections(tmp_path: Path, corpus: Corpus) -> None:
+    source = write_nppes(tmp_path / "npidata_pfile_20050523-20260309.csv", [person(1)])
+    good = source.read_bytes().splitlines(keepends=True)[1]
+    not_utf8 = good.replace(b'"QUILLFEATHER"', b'"QUILLFEATH\xc9R"').replace(npi(1).encode(), npi(2).encode())
+    short = f'"{npi(3)}","1","X"\n'.encode()
+    with source.open("ab") as f:
+        f.write(not_utf8 + short + good.replace(npi(1).encode(), npi(4).encode()))
+    out = tmp_path / "providers.jsonl"
+    report = ingest_nppes(IngestFiles(npi=source, out=out), corpus, progress=False)
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == [f"npi-{npi(1)}", f"npi-{npi(4)}"]
+    assert report.rejected == {"undecodable text": 1, "wrong column count": 1}
+    assert [(r.line, r.npi, r.column) for r in report.examples] == [
+        (3, npi(2), "Provider Last Name (Legal Name)"), (4, npi(3), "(record)")]
+    assert report.examples[0].value == "QUILLFEATH\\xc9R"
+
+
 def test_unmapped_taxonomies_are_specialties_of_their_own_without_procedures(tmp_path: Path, corpus: Corpus) -> None:
     nucc = tmp_path / "nucc_taxonomy_250.csv"
     nucc.write_text("Code,Grouping,Classification,Specialization,Definition,Notes,Display Name,Section\n"
