@@ -74,6 +74,7 @@ class Sorted:
     people: People
     rejected: list[Rejection]
     left_out: Counter[LeftOutReason]
+    deactivated: list[str]  # their NPIs (a weekly increment removes them)
 
 
 _PERSON_COLUMNS = ("npi", "first", "middle", "last", "suffix", "credential", "sex", "street1", "street2", "city",
@@ -123,7 +124,9 @@ class NppesReader:
         left_out: Counter[LeftOutReason] = Counter()
         left_out["deactivated"] += int(deactivated.sum())
         left_out["organisation"] += int(organisation.sum())
-        return Sorted(block.rows, self._people(column, pa.array(listed), primary, zip_at), rejected, +left_out)
+        people = self._people(column, pa.array(listed), primary, zip_at)
+        gone: list[str] = column("npi").filter(pa.array(deactivated)).to_pylist()
+        return Sorted(block.rows, people, rejected, +left_out, gone)
 
     def _primary(self, column: _Column) -> pa.Array:
         """The slot switched Y, else (older records say X, "not answered") the first listed code; null when none."""
