@@ -16,8 +16,11 @@ app.add_typer(ingest_app, name="ingest")
 
 @ingest_app.command("nppes")
 def ingest_nppes(
-    npi: Annotated[Path, typer.Option(help="NPPES npidata_pfile CSV")],
-    out: Annotated[Path, typer.Option(help="Provider records to write (JSON Lines)")],
+    npi: Annotated[list[Path], typer.Option(help="NPPES npidata_pfile CSV; with --base, a weekly increment "
+                                            "(repeat for several, applied in order)")],
+    out: Annotated[Path, typer.Option(help="Provider records to write (JSON Lines; may be the --base file)")],
+    base: Annotated[Path | None, typer.Option(help="A providers file written earlier: apply the --npi weekly "
+                                              "increments to it instead of starting afresh")] = None,
     locations: Annotated[Path | None, typer.Option(help="NPPES pl_pfile CSV (secondary practice locations)")] = None,
     taxonomy: Annotated[Path | None, typer.Option(help="NUCC taxonomy CSV (display names)")] = None,
     utilization: Annotated[Path | None, typer.Option(help="Medicare by Provider and Service CSV")] = None,
@@ -25,13 +28,14 @@ def ingest_nppes(
     billed_only: Annotated[bool, typer.Option(help="With --utilization, list only billed procedures")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar")] = True,
 ) -> None:
-    """Stream NPPES (+ utilisation, locations) into provider records for `index --providers`."""
+    """Stream NPPES (+ utilisation, locations) into provider records for `index --providers`, or apply weekly
+    NPPES increments to a providers file (--base)."""
     from caremap.registry.commands import run_ingest
     from caremap.registry.ingest import IngestError, IngestFiles
     from caremap.registry.layouts import LayoutError
 
-    files = IngestFiles(npi=npi, out=out, locations=locations, taxonomy=taxonomy, utilization=utilization,
-                        utilization_year=utilization_year)
+    files = IngestFiles(npi=tuple(npi), out=out, base=base, locations=locations, taxonomy=taxonomy,
+                        utilization=utilization, utilization_year=utilization_year)
     try:
         run_ingest(files, corpus_dir=get_settings().corpus_dir, billed_only=billed_only, progress=progress)
     except (LayoutError, IngestError) as e:

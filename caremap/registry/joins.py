@@ -12,15 +12,19 @@ import csv
 import sqlite3
 import tempfile
 from array import array
-from bisect import bisect_left
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from caremap.registry.layouts import LOCATIONS, UTILIZATION, LayoutError
 
 _BATCH = 50_000
+_IN_LIST = 500  # NPIs per SQL IN list
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +45,19 @@ class Location:
 
 
 class _NpiSet:
-    """A sorted array of NPIs: membership in ~1 µs without a Python object per NPI."""
+    """The NPIs that have rows, as one sorted array of 8-byte integers (no Python object per NPI)."""
 
-    def __init__(self, values: array[int]) -> None:
+    def __init__(self, values: npt.NDArray[np.int64]) -> None:
         self._values = values
 
-    def __contains__(self, npi: int) -> bool:
-        at = bisect_left(self._values, npi)
-        return at < len(self._values) and self._values[at] == npi
+    def among(self, npis: Sequence[str]) -> list[int]:
+        """Those of ``npis`` (ten-digit strings, one block's) in the set, as integers."""
+        if len(self._values) == 0 or not npis:
+            return []
+        numbers = np.array(npis, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._values, numbers), len(self._values) - 1)
+        result: list[int] = numbers[self._values[at] == numbers].tolist()
+        return result
 
     def __len__(self) -> int:
         return len(self._values)
@@ -67,8 +76,8 @@ class JoinStore:
             "CREATE TABLE location (npi INTEGER, street1 TEXT, street2 TEXT, city TEXT, state TEXT,"
             " postal TEXT, phone TEXT);"
         )
-        self._billed = _NpiSet(array("q"))
-        self._located = _NpiSet(array("q"))
+        self._billed = _NpiSet(np.array([], dtype=np.int64))
+        self._located = _NpiSet(np.array([], dtype=np.int64))
         self.claim_rows = 0
         self.claim_rows_used = 0
         self.location_rows = 0
@@ -131,23 +140,31 @@ class JoinStore:
         cursor = self._db.execute(f"SELECT DISTINCT npi FROM {table} ORDER BY npi")  # noqa: S608 - our names
         while chunk := cursor.fetchmany(_BATCH):
             values.extend(npi for (npi,) in chunk)
-        return _NpiSet(values)
+        return _NpiSet(np.frombuffer(values, dtype=np.int64))
 
     # --- lookups ---------------------------------------------------------------------------------------
 
-    def billed(self, npi: int) -> list[Billed]:
-        if npi not in self._billed:
-            return []
-        rows = self._db.execute("SELECT slug, volume, codes FROM billed WHERE npi = ? ORDER BY slug", (npi,))
-        return [Billed(slug, volume, tuple(sorted(codes.split(",")))) for slug, volume, codes in rows]
+    def billed(self, npis: Sequence[str]) -> dict[str, list[Billed]]:
+        """The billed procedures of those of ``npis`` (one block's) that billed any, by NPI."""
+        found: dict[str, list[Billed]] = {}
+        query = "SELECT npi, slug, volume, codes FROM billed WHERE npi IN ({}) ORDER BY npi, slug"
+        for npi, slug, volume, codes in self._rows(query, self._billed.among(npis)):
+            found.setdefault(str(npi), []).append(Billed(slug, volume, tuple(sorted(codes.split(",")))))
+        return found
 
-    def locations(self, npi: int) -> list[Location]:
-        if npi not in self._located:
-            return []
-        rows = self._db.execute(
-            "SELECT street1, street2, city, state, postal, phone FROM location WHERE npi = ? ORDER BY rowid", (npi,)
-        )
-        return [Location(*row) for row in rows]
+    def locations(self, npis: Sequence[str]) -> dict[str, list[Location]]:
+        """The secondary practice locations of those of ``npis`` that have any, by NPI, in the file's order."""
+        found: dict[str, list[Location]] = {}
+        query = ("SELECT npi, street1, street2, city, state, postal, phone FROM location WHERE npi IN ({})"
+                 " ORDER BY npi, rowid")
+        for npi, *fields in self._rows(query, self._located.among(npis)):
+            found.setdefault(str(npi), []).append(Location(*fields))
+        return found
+
+    def _rows(self, query: str, npis: list[int]) -> Iterator[tuple[Any, ...]]:
+        for at in range(0, len(npis), _IN_LIST):
+            chunk = npis[at:at + _IN_LIST]
+            yield from self._db.execute(query.format(", ".join("?" * len(chunk))), chunk)
 
     @property
     def billed_npis(self) -> int:

@@ -34,11 +34,15 @@ def _word(part: str, *, first: bool) -> str:
 def name_case(value: str) -> str:
     """Title case for an upper-case registry name, keeping hyphens, apostrophes and "Mc" ("O'NEIL-MCCOY" ->
     "O'Neil-McCoy")."""
-    words = value.split()
-    out: list[str] = []
-    for n, word in enumerate(words):
-        out.append("".join(_word(p, first=n == 0) for p in _WORD.findall(word)))
-    return " ".join(out)
+    return " ".join([_cased(word, first=n == 0) for n, word in enumerate(value.split())])
+
+
+def _cased(word: str, *, first: bool) -> str:
+    if word.isalpha():  # most words: one part ("JOSÉ" stays one word: "José")
+        return _word(word, first=first)
+    if word.isdigit():
+        return word
+    return "".join([_word(p, first=first) for p in _WORD.findall(word)])
 
 
 @lru_cache(maxsize=4096)
@@ -57,12 +61,8 @@ def credentials(value: str) -> tuple[str, ...]:
 
 def display_name(first: str, middle: str, last: str, suffix: str, creds: tuple[str, ...]) -> str:
     """"Mara J. Quillfeather Jr., MD, PhD": first, middle initial, last, suffix, then the credentials."""
-    parts = [name_case(first)]
-    if middle:
-        initial = middle.strip()[:1].upper()
-        parts.append(f"{initial}." if initial.isalpha() else "")
-    parts.append(name_case(last))
-    name = " ".join(p for p in parts if p)
+    initial = middle.strip()[:1].upper() if middle else ""
+    name = " ".join(filter(None, (name_case(first), f"{initial}." if initial.isalpha() else "", name_case(last))))
     if suffix:
         name += f" {_suffix(suffix)}"
     return f"{name}, {', '.join(creds)}" if creds else name
@@ -83,4 +83,6 @@ def phone(value: str) -> str | None:
 
 def street(line1: str, line2: str) -> str:
     """Registry street lines in title case, joined ("123 MAIN ST", "STE 4" -> "123 Main St, Ste 4")."""
-    return ", ".join(name_case(line) for line in (line1, line2) if line.strip())
+    if not line2.strip():  # most addresses: one line
+        return name_case(line1) if line1.strip() else ""
+    return ", ".join([name_case(line) for line in (line1, line2) if line.strip()])

@@ -5,14 +5,14 @@ Built as plain dicts for speed (millions of rows); the tests validate the output
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from caremap.corpus.schemas import CatalogEntry
 from caremap.registry.joins import Billed, Location
 from caremap.registry.names import credentials, display_name, name_case, phone, street
-from caremap.registry.nppes import Person, iso_date
+from caremap.registry.nppes import People
 from caremap.registry.taxonomy import TaxonomyMap
 from caremap.registry.zips import ZipTable
 
@@ -52,36 +52,43 @@ class RecordBuilder:
                 by.setdefault(name, []).append(entry.slug)
         self._by_specialty = {name: tuple(slugs) for name, slugs in by.items()}
 
-    def record(self, person: Person, billed: Iterable[Billed] = (),
-               locations: Sequence[Location] = ()) -> dict[str, Any]:
+    def records(self, people: People, *, billed: Mapping[str, Sequence[Billed]],
+                locations: Mapping[str, Sequence[Location]]) -> Iterator[dict[str, Any]]:
+        """One record per listed individual of a block, with their billed procedures and other locations."""
         # Lists, dicts and tuples shared between records (orjson writes tuples as arrays) are never modified.
-        specialties, inferred, procedures = self._profile(person.taxonomies)
-        evidence = inferred
-        if claims := self._billed(billed):
-            evidence = {**claims, **{k: v for k, v in inferred.items() if k not in claims}}
-            procedures = list(evidence)
-        creds = credentials(person.credential) if person.credential else ()
-        # As in the sample: the name without credentials; pages show "Mara Quillfeather, MD" from both.
-        name = plain = display_name(person.first, person.middle, person.last, person.suffix, ())
-        place = person.place
-        clinic = {
-            "name": f"Practice location of {plain}",
-            "address": {"street": street(person.street1, person.street2) or "(no street given)",
-                        "city": name_case(person.city) or name_case(place.city),
-                        "region": person.state or place.state, "postal_code": person.postal[:5], "country": "US"},
-            "location": {"lat": place.lat, "lon": place.lon},
-            "phone": phone(person.phone),
-        }
-        return {
-            "id": f"npi-{person.npi}", "fictional": False, "name": name, "credentials": creds,
-            "gender": _GENDER.get(person.sex, "unknown"), "specialties": specialties,
-            "specialty_codes": person.taxonomies, "procedures": procedures, "clinic": clinic,
-            "languages": [], "accepting_new_patients": False, "telehealth": False, "insurance_networks": [],
-            "years_in_practice": 0, "rating": None, "review_count": 0, "bio": "",
-            "other_clinics": [c for c in (self._clinic(plain, loc) for loc in locations) if c] if locations else [],
-            "procedure_evidence": evidence,
-            "provenance": self._provenance(person),
-        }
+        provenance = self._provenance()
+        for (npi, first, middle, last, suffix, credential, sex, street1, street2, city, state, postal, phone_number,
+             updated, place, taxonomies) in zip(
+                people.npi, people.first, people.middle, people.last, people.suffix, people.credential, people.sex,
+                people.street1, people.street2, people.city, people.state, people.postal, people.phone,
+                people.updated, people.place, people.taxonomies, strict=True):
+            specialties, evidence, procedures = self._profile(taxonomies)
+            if claims := billed.get(npi):
+                shown = self._billed(claims)
+                evidence = {**shown, **{k: v for k, v in evidence.items() if k not in shown}}
+                procedures = list(evidence)
+            # As in the sample: the name without credentials; pages show "Mara Quillfeather, MD" from both.
+            name = display_name(first, middle, last, suffix, ())
+            others = locations.get(npi)
+            yield {
+                "id": f"npi-{npi}", "fictional": False, "name": name,
+                "credentials": credentials(credential) if credential else (),
+                "gender": _GENDER.get(sex, "unknown"), "specialties": specialties, "specialty_codes": taxonomies,
+                "procedures": procedures,
+                "clinic": {
+                    "name": f"Practice location of {name}",
+                    "address": {"street": street(street1, street2) or "(no street given)",
+                                "city": name_case(city) or name_case(place.city), "region": state or place.state,
+                                "postal_code": postal[:5], "country": "US"},
+                    "location": {"lat": place.lat, "lon": place.lon},
+                    "phone": phone(phone_number),
+                },
+                "languages": [], "accepting_new_patients": False, "telehealth": False, "insurance_networks": [],
+                "years_in_practice": 0, "rating": None, "review_count": 0, "bio": "",
+                "other_clinics": [c for c in (self._clinic(name, loc) for loc in others) if c] if others else [],
+                "procedure_evidence": evidence,
+                "provenance": {**provenance, "npi": npi, "last_updated": updated or None},
+            }
 
     def _profile(self, taxonomies: tuple[str, ...]) -> tuple[list[str], dict[str, dict[str, Any]], list[str]]:
         """Specialty names and inferred procedures for a set of taxonomy codes (cached: few distinct sets)."""
@@ -118,10 +125,9 @@ class RecordBuilder:
             "phone": phone(loc.phone),
         }
 
-    def _provenance(self, person: Person) -> dict[str, Any]:
+    def _provenance(self) -> dict[str, Any]:
         return {
             "source": "NPPES", "file": self.sources.nppes_file, "file_date": self.sources.nppes_date,
-            "npi": person.npi, "last_updated": iso_date(person.updated) or None,
             "utilization_file": self.sources.utilization_file, "utilization_year": self.sources.utilization_year,
             "unstated": UNSTATED,
         }

@@ -150,7 +150,9 @@ def test_a_bad_row_is_skipped_and_reported_with_line_npi_column_and_value(
     assert (example.line, example.npi, example.reason, example.column, example.value) == (
         3, bad["NPI"], reason, column, value)
     with (tmp_path / "providers.jsonl.rejections.csv").open() as f:
-        assert list(csv.reader(f))[1] == ["3", bad["NPI"], reason, column, value]
+        header, row, *_ = list(csv.reader(f))
+        assert header == ["line", "npi", "reason", "column", "value", "file"]
+        assert row == ["3", bad["NPI"], reason, column, value, "npidata_pfile_20050523-20260309.csv"]
 
 
 def test_line_numbers_stay_right_after_a_value_with_a_line_break_quotes_and_commas(
@@ -161,6 +163,22 @@ def test_line_numbers_stay_right_after_a_value_with_a_line_break_quotes_and_comm
     report, records = run(tmp_path, corpus, [person(1), odd, bad])
     assert records[1]["clinic"]["address"]["street"] == 'Suite "B", 2nd Floor Rear'
     assert report.examples[0].line == 5  # header 1, row 1 on 2, the odd row on 3-4, the bad row on 5
+
+
+def test_rows_that_cannot_be_decoded_are_reported_rejections(tmp_path: Path, corpus: Corpus) -> None:
+    source = write_nppes(tmp_path / "npidata_pfile_20050523-20260309.csv", [person(1)])
+    good = source.read_bytes().splitlines(keepends=True)[1]
+    not_utf8 = good.replace(b'"QUILLFEATHER"', b'"QUILLFEATH\xc9R"').replace(npi(1).encode(), npi(2).encode())
+    short = f'"{npi(3)}","1","X"\n'.encode()
+    with source.open("ab") as f:
+        f.write(not_utf8 + short + good.replace(npi(1).encode(), npi(4).encode()))
+    out = tmp_path / "providers.jsonl"
+    report = ingest_nppes(IngestFiles(npi=source, out=out), corpus, progress=False)
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == [f"npi-{npi(1)}", f"npi-{npi(4)}"]
+    assert report.rejected == {"undecodable text": 1, "wrong column count": 1}
+    assert [(r.line, r.npi, r.column) for r in report.examples] == [
+        (3, npi(2), "Provider Last Name (Legal Name)"), (4, npi(3), "(record)")]
+    assert report.examples[0].value == "QUILLFEATH\\xc9R"
 
 
 def test_unmapped_taxonomies_are_specialties_of_their_own_without_procedures(tmp_path: Path, corpus: Corpus) -> None:
@@ -275,3 +293,97 @@ def test_the_output_folder_is_created(tmp_path: Path, corpus: Corpus) -> None:
     ingest_nppes(IngestFiles(npi=source, out=out), corpus, progress=False)
     assert len(out.read_text().splitlines()) == 1
     assert sorted(p.name for p in out.parent.iterdir()) == ["providers.jsonl", "providers.jsonl.rejections.csv"]
+
+
+# --- weekly increments ----------------------------------------------------------------------------------
+
+
+def write_base(tmp_path: Path, corpus: Corpus, rows: list[dict[str, str]]) -> Path:
+    """A providers file from a "monthly" NPPES file."""
+    source = write_nppes(tmp_path / "npidata_pfile_20050523-20260208.csv", rows)
+    base = tmp_path / "providers.jsonl"
+    ingest_nppes(IngestFiles(npi=source, out=base), corpus, progress=False)
+    return base
+
+
+def apply(tmp_path: Path, corpus: Corpus, base: Path, *weeks: list[dict[str, str]], out: Path | None = None,
+          ) -> tuple[IngestReport, dict[str, dict[str, Any]]]:
+    paths = tuple(write_nppes(tmp_path / f"npidata_pfile_2026020{n + 2}-2026030{n + 1}.csv", week)
+                  for n, week in enumerate(weeks))
+    out = out or tmp_path / "updated.jsonl"
+    report = ingest_nppes(IngestFiles(npi=paths, base=base, out=out), corpus, progress=False)
+    return report, {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+
+
+def test_an_increment_replaces_changed_npis_in_place_and_adds_new_ones(tmp_path: Path, corpus: Corpus) -> None:
+    base = write_base(tmp_path, corpus, [person(1), person(2), person(3)])
+    moved = person(2, **{f"{PRACTICE} Postal Code": "802021234", f"{PRACTICE} State Name": "CO"})
+    report, records = apply(tmp_path, corpus, base, [moved, person(4)])
+    assert list(records) == [f"npi-{npi(n)}" for n in (1, 2, 3, 4)]
+    assert records[f"npi-{npi(2)}"]["clinic"]["address"]["postal_code"] == "80202"
+    assert records[f"npi-{npi(2)}"]["provenance"]["file"] == "npidata_pfile_20260202-20260301.csv"
+    assert records[f"npi-{npi(1)}"]["provenance"]["file"] == "npidata_pfile_20050523-20260208.csv"
+    assert report.merge is not None
+    assert (report.merge.replaced, report.merge.added, report.merge.kept, report.merge.removed) == (1, 1, 2, 0)
+    assert report.written == 4
+
+
+def test_npis_deactivated_in_an_increment_are_removed(tmp_path: Path, corpus: Corpus) -> None:
+    base = write_base(tmp_path, corpus, [person(1), person(2)])
+    gone = {"NPI": npi(2), "NPI Deactivation Date": "02/20/2026"}  # as CMS publishes it: the rest blanked
+    report, records = apply(tmp_path, corpus, base, [gone])
+    assert list(records) == [f"npi-{npi(1)}"]
+    assert report.merge is not None and report.merge.removed == 1
+    assert report.left_out == {"deactivated": 1}
+
+
+def test_later_increments_win_over_earlier_ones(tmp_path: Path, corpus: Corpus) -> None:
+    base = write_base(tmp_path, corpus, [person(1), person(2)])
+    week1 = [{"NPI": npi(1), "NPI Deactivation Date": "02/10/2026"}, person(2, **{"Provider Sex Code": "M"})]
+    week2 = [person(1, **{"NPI Deactivation Date": "02/10/2026", "NPI Reactivation Date": "02/20/2026"}),
+             {"NPI": npi(2), "NPI Deactivation Date": "02/25/2026"}]
+    _, records = apply(tmp_path, corpus, base, week1, week2)
+    assert list(records) == [f"npi-{npi(1)}"]
+    assert records[f"npi-{npi(1)}"]["provenance"]["file"] == "npidata_pfile_20260203-20260302.csv"
+
+
+def test_a_rejected_increment_row_keeps_the_previous_record(tmp_path: Path, corpus: Corpus) -> None:
+    base = write_base(tmp_path, corpus, [person(1)])
+    report, records = apply(tmp_path, corpus, base, [person(1, **{f"{PRACTICE} Postal Code": "00001"})])
+    assert records[f"npi-{npi(1)}"]["clinic"]["address"]["postal_code"] == "68102"
+    assert report.rejected == {"unknown ZIP": 1}
+
+
+def test_an_increment_can_update_its_base_file_in_place(tmp_path: Path, corpus: Corpus) -> None:
+    base = write_base(tmp_path, corpus, [person(1), person(2)])
+    _, records = apply(tmp_path, corpus, base, [{"NPI": npi(1), "NPI Deactivation Date": "02/20/2026"}], out=base)
+    assert list(records) == [f"npi-{npi(2)}"]
+
+
+def test_a_failed_increment_leaves_the_base_untouched_and_writes_nothing(tmp_path: Path, corpus: Corpus) -> None:
+    base = write_base(tmp_path, corpus, [person(1)])
+    with base.open("a") as f:
+        f.write("not json\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    kept = base.read_bytes()
+    week = write_nppes(tmp_path / "npidata_pfile_20260202-20260301.csv", [person(2)])
+    with pytest.raises(IngestError, match="line 2: not a JSON provider record"):
+        ingest_nppes(IngestFiles(npi=(week,), base=base, out=base), corpus, progress=False)
+    assert base.read_bytes() == kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, week.name])
+
+
+def test_several_npi_files_need_a_base(tmp_path: Path, corpus: Corpus) -> None:
+    week = write_nppes(tmp_path / "npidata.csv", [person(1)])
+    with pytest.raises(IngestError, match="--base"):
+        ingest_nppes(IngestFiles(npi=(week, week), out=tmp_path / "p.jsonl"), corpus, progress=False)
+    assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_records_of_other_kinds_in_the_base_are_kept(tmp_path: Path, corpus: Corpus) -> None:
+    base = write_base(tmp_path, corpus, [person(1)])
+    sample = (PROJECT_ROOT / "corpus" / "providers" / "sample.jsonl").read_text().splitlines()[0]
+    with base.open("a") as f:
+        f.write(sample + "\n")
+    _, records = apply(tmp_path, corpus, base, [person(2)])
+    assert list(records) == [f"npi-{npi(1)}", json.loads(sample)["id"], f"npi-{npi(2)}"]

@@ -1,5 +1,5 @@
-"""The registry's small pieces: the NPI check digit, display names, taxonomy mapping, the quoted-CSV reader,
-the generator."""
+"""The registry's small pieces: the NPI check digit, display names, taxonomy mapping, the CSV blocks, the
+generator."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ import io
 import random
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from caremap.corpus.load import Corpus
-from caremap.registry.fastcsv import QuotedRows
+from caremap.registry.csvblocks import Block, CsvBlocks, read_header
 from caremap.registry.generator import write_files
 from caremap.registry.layouts import nppes_v2_header
 from caremap.registry.names import credentials, display_name, name_case, phone
-from caremap.registry.npi import check_digit, is_valid_npi
+from caremap.registry.npi import check_digit, is_valid_npi, valid_npis
 from caremap.registry.taxonomy import TaxonomyMap
 from caremap.registry.zips import ZipTable
 from caremap.settings import PROJECT_ROOT
@@ -46,6 +47,14 @@ def test_the_cms_example_npi_is_valid() -> None:
                                    " 234567893", "１２３４５６７８９３", ""])
 def test_malformed_npis_are_invalid(value: str) -> None:
     assert not is_valid_npi(value)
+
+
+def test_a_column_of_npis_is_checked_like_one_npi_at_a_time() -> None:
+    rng = random.Random(4)
+    values = ["1234567893", "1234567890", "1234567839", "123456789", "12345678931", "12345A7893", " 234567893",
+              "１２３４５６７８９３", "", "-123456789", "0000000000"]
+    values += ["".join(rng.choice("0123456789") for _ in range(10)) for _ in range(3000)]
+    assert valid_npis(pa.array(values)).tolist() == [is_valid_npi(v) for v in values]
 
 
 def test_the_check_digit_is_luhn_over_the_80840_prefix() -> None:
@@ -110,30 +119,66 @@ def test_unmapped_codes_keep_their_nucc_name(corpus: Corpus) -> None:
     assert mapping.specialties("1041C0700X") == (("NUCC taxonomy 1041C0700X",), False)
 
 
-# --- the quoted-CSV reader ----------------------------------------------------------------------------
+# --- the CSV blocks (pyarrow, the csv module for blocks it cannot read line by line) -------------------
+
+
+def blocks(text: bytes, *, wanted: tuple[int, ...] = (0, 1, 2), block_size: int = 1 << 20) -> list[Block]:
+    handle = io.BytesIO(text)
+    header = read_header(handle)
+    return list(CsvBlocks(handle, header=header, wanted=wanted, block_size=block_size))
+
+
+def read_back(found: list[Block]) -> list[tuple[int, list[str]]]:
+    """(line, values of the wanted columns) per readable record."""
+    out: list[tuple[int, list[str]]] = []
+    for block in found:
+        columns = [block.columns[i].to_pylist() for i in sorted(block.columns)]
+        out += [(int(line), list(values)) for line, *values in zip(block.lines, *columns, strict=True)]
+    return out
 
 
 @pytest.mark.parametrize("text", [
-    '"a","b","c"\n"1","2","3"\n',
-    '"a","b","c"\r\n"1","2","3"\r\n',
-    '"a","b","c"\n"1","say ""hi""","3"\n"4","5","6"\n',
-    '"a","b","c"\n"1","x\ny","3"\n"4","5,5","6"\n',
-    '"a","b","c"\n1,2,3\n\n"4","","6"\n',
-    '"a","b","c"\n"1","2"\n"4","5","6"\n',
-    '"a","b","c"\n"1","2","3"',
+    b'"a","b","c"\n"1","2","3"\n',
+    b'"a","b","c"\r\n"1","2","3"\r\n',
+    b'"a","b","c"\n"1","say ""hi""","3"\n"4","5","6"\n',
+    b'"a","b","c"\n"1","x\ny","3"\n"4","5,5","6"\n',
+    b'"a","b","c"\n1,2,3\n\n"4","","6"\n',
+    b'"a","b","c"\n"1","2","3"',
 ])
-def test_quoted_rows_read_like_the_csv_module(text: str) -> None:
-    expected = [row for row in csv.reader(io.StringIO(text, newline="")) if row][1:]
-    handle = io.StringIO(text, newline="")
-    next(csv.reader(handle))
-    rows = [row for _, row in QuotedRows(handle, columns=3)]
-    assert rows == expected
+def test_blocks_read_like_the_csv_module(text: bytes) -> None:
+    expected = [row for row in csv.reader(io.StringIO(text.decode(), newline="")) if row][1:]
+    assert [values for _, values in read_back(blocks(text))] == expected
 
 
-def test_quoted_rows_report_the_line_a_record_ends_on() -> None:
-    handle = io.StringIO('"a","b"\n"1","x\ny"\n"2","z"\n', newline="")
-    next(csv.reader(handle))
-    assert [line for line, _ in QuotedRows(handle, columns=2)] == [3, 4]
+def test_blocks_give_the_line_each_record_starts_on() -> None:
+    text = b'"a","b"\n"1","x\ny"\n"2","z"\n\n"3","w"\n'
+    assert [line for line, _ in read_back(blocks(text, wanted=(0, 1)))] == [2, 4, 6]
+
+
+def test_small_blocks_are_cut_between_records_never_inside_quotes() -> None:
+    rows = [f'"{n}","line one\nline ""two""\n",""' for n in range(200)]
+    text = ('"a","b","c"\n' + "\n".join(rows) + "\n").encode()
+    found = blocks(text, block_size=64)
+    assert len(found) > 10
+    assert [values[0] for _, values in read_back(found)] == [str(n) for n in range(200)]
+    assert [line for line, _ in read_back(found)] == [2 + 3 * n for n in range(200)]
+
+
+def test_records_that_cannot_be_read_are_reported_not_dropped() -> None:
+    text = b'"a","b","c"\n"1","2","3"\n"2","3"\n"3","\xe9t\xe9","4"\n"4","5","6"\n'
+    [block] = blocks(text)
+    assert [values[0] for _, values in read_back([block])] == ["1", "4"]
+    assert [(b.line, b.key, b.reason, b.column, b.value) for b in block.bad] == [
+        (3, "2", "wrong column count", "(record)", "2 columns, expected 3"),
+        (4, "3", "undecodable text", "b", "\\xe9t\\xe9"),
+    ]
+    assert block.rows == 4
+
+
+def test_a_value_that_is_not_utf8_in_a_column_not_read_is_no_problem() -> None:
+    text = b'"a","b","c"\n"1","\xe9","3"\n'
+    [block] = blocks(text, wanted=(0, 2))
+    assert read_back([block]) == [(2, ["1", "3"])] and block.bad == []
 
 
 # --- the generator ------------------------------------------------------------------------------------
