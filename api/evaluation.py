@@ -1,7 +1,7 @@
 """Relevance evaluation: run a judgment set through the live search and score it with ranx.
 
 Interpretation metrics use the judged procedure grades (3 = the answer, 2 = alternative, 1 = related):
-top-1 / top-3 accuracy and MRR count only the grade-3 answer; nDCG@10 and recall@5 use all grades.
+top-1 / top-3 accuracy and MRR count the first grade-3 answer (a judge may grade several as right); nDCG@10 and recall@5 use all grades.
 Provider nDCG@10 grades each returned provider by the best judged grade among the procedures it performs
 (a derived judgment: the sample has no per-provider labels). Zero-result rate counts queries that have a
 grade-3 procedure but got no provider. Red flags: precision and recall of `urgent` against the labels.
@@ -56,11 +56,13 @@ class Outcome:
 
 def outcome(judgment: Judgment, strategy: str, response: SearchResponse) -> Outcome:
     ranked = [p.slug for p in response.interpretation.procedures]
-    expected = next((s for s, g in judgment.procedures.items() if g == 3), None)
+    right = [s for s, g in judgment.procedures.items() if g == 3]  # a judge may grade several as right
+    rank = next((i + 1 for i, slug in enumerate(ranked) if slug in right), None)
+    expected = ranked[rank - 1] if rank else next(iter(right), None)
     grades = [max((judgment.procedures.get(s, 0) for s in p.procedures), default=0) for p in response.providers]
     return Outcome(
         query=judgment.query, strategy=strategy, expected=expected,
-        ranked=ranked, rank=(ranked.index(expected) + 1) if expected in ranked else None,
+        ranked=ranked, rank=rank,
         urgent_expected=judgment.urgent or judgment.kind in ("emergency", "urgent"),
         urgent_returned=response.urgent is not None,
         intent_expected=judgment.intent, intent_returned=response.intent.type,
