@@ -1,7 +1,8 @@
 """Relevance evaluation: run a judgment set through the live search and score it with ranx.
 
 Interpretation metrics use the judged procedure grades (3 = the answer, 2 = alternative, 1 = related):
-top-1 / top-3 accuracy and MRR count the first grade-3 answer (a judge may grade several as right); nDCG@10 and recall@5 use all grades.
+top-1 / top-3 accuracy and MRR count the first grade-3 answer (a judge may grade several as right); nDCG@10 and
+recall@5 use all grades.
 Provider nDCG@10 grades each returned provider by the best judged grade among the procedures it performs
 (a derived judgment: the sample has no per-provider labels). Zero-result rate counts queries that have a
 grade-3 procedure but got no provider. Red flags: precision and recall of `urgent` against the labels.

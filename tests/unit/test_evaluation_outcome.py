@@ -14,8 +14,8 @@ def _response(*slugs: str) -> SimpleNamespace:
 
 
 def test_any_procedure_graded_right_counts_at_its_rank() -> None:
-    judgment = Judgment(query="up at night to pee, weak stream", procedures={"turp": 3, "prostate-water-vapor-therapy": 3,
-                                                                            "cystoscopy": 1})
+    judgment = Judgment(query="up at night to pee, weak stream",
+                        procedures={"turp": 3, "prostate-water-vapor-therapy": 3, "cystoscopy": 1})
     first = outcome(judgment, "hybrid", _response("prostate-water-vapor-therapy", "turp"))  # type: ignore[arg-type]
     assert (first.rank, first.expected) == (1, "prostate-water-vapor-therapy")
     later = outcome(judgment, "hybrid", _response("cystoscopy", "turp"))  # type: ignore[arg-type]
