@@ -71,7 +71,7 @@ def fit_detector(triage: Sequence[tuple[str, str | None]], planned: Sequence[str
     matrix = np.asarray([vectors[t] for t in texts], dtype=np.float32)
     near = set(near_misses)
     threshold, dev = _threshold(texts, matrix, flagged, [t in near for t in texts])
-    features = Features().fit(texts)
+    features = Features().fit(texts, matrix, flagged)
     x = features.of(texts, matrix)
     flag = _model().fit(x, flagged)
     positive = np.flatnonzero(flagged)
@@ -85,7 +85,7 @@ def _threshold(texts: list[str], matrix: npt.NDArray[np.float32], flagged: npt.N
     """The highest threshold whose out-of-fold recall of emergency phrasings is at least RECALL_FLOOR."""
     scores = np.zeros(len(texts))
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(matrix, flagged):
-        features = Features().fit([texts[i] for i in train])
+        features = Features().fit([texts[i] for i in train], matrix[train], flagged[train])
         model = _model().fit(features.of([texts[i] for i in train], matrix[train]), flagged[train])
         scores[test] = model.predict_proba(features.of([texts[i] for i in test], matrix[test]))[:, 1]
     positives = np.sort(scores[flagged])

@@ -64,7 +64,7 @@ def fit_scope(examples: Sequence[tuple[str, str]], vectors: dict[str, npt.NDArra
     labels = np.asarray([label for _, label in examples])
     p_in = np.zeros(len(texts))
     for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(matrix, labels):
-        features = Features().fit([texts[i] for i in train])
+        features = Features().fit([texts[i] for i in train], matrix[train], labels[train])
         model = _model().fit(features.of([texts[i] for i in train], matrix[train]), labels[train])
         column = list(model.classes_).index(IN_SCOPE)
         p_in[test] = model.predict_proba(features.of([texts[i] for i in test], matrix[test]))[:, column]
@@ -77,7 +77,7 @@ def fit_scope(examples: Sequence[tuple[str, str]], vectors: dict[str, npt.NDArra
         primary_care_abstained=float((p_in[labels == PRIMARY_CARE] < none_below).mean()),
         in_scope_abstained=float((inside < none_below).mean()),
     )
-    features = Features().fit(texts)
+    features = Features().fit(texts, matrix, labels)
     return ScopeClassifier(features, _model().fit(features.of(texts, matrix), labels), none_below=none_below,
                            low_below=low_below, dev=dev)
 
