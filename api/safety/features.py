@@ -61,7 +61,7 @@ class Features:
     def __init__(self) -> None:
         self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)
-        self._texts: list[str] = []
+        self._positions: dict[str, list[int]] = {}  # rows of each training text in the reference
         self._reference = np.zeros((0, 0), dtype=np.float32)
         self._members: list[npt.NDArray[np.intp]] = []
 
@@ -69,7 +69,10 @@ class Features:
         """Learn the vocabularies from ``texts`` and keep their vectors, grouped by label, as the neighbours."""
         self._words.fit(list(texts))
         self._chars.fit(list(texts))
-        self._texts, self._reference = list(texts), np.ascontiguousarray(vectors, dtype=np.float32)
+        self._reference = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._positions = {}
+        for row, text in enumerate(texts):
+            self._positions.setdefault(text, []).append(row)
         keys = np.asarray([str(label) for label in labels])
         self._members = [np.flatnonzero(keys == key) for key in sorted(set(keys))]
         return self
@@ -77,11 +80,8 @@ class Features:
     def of(self, texts: Sequence[str], vectors: npt.NDArray[np.float32]) -> csr_matrix:
         """The feature matrix of many texts; a text equal to a training text is not its own neighbour."""
         similarity = vectors @ self._reference.T
-        positions: dict[str, list[int]] = {}
-        for i, text in enumerate(self._texts):
-            positions.setdefault(text, []).append(i)
         for row, text in enumerate(texts):
-            similarity[row, positions.get(text, [])] = -1.0
+            similarity[row, self._positions.get(text, [])] = -1.0
         return hstack([self._words.transform(list(texts)), self._chars.transform(list(texts)),
                        csr_matrix(vectors * EMBEDDING_WEIGHT), csr_matrix(self._closeness(similarity))]).tocsr()
 

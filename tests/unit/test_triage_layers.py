@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from api.safety.detector import Assessment
 from api.search.triage import PATTERN_OVERRULED_BELOW, triage
 from caremap.corpus.load import Corpus
 from caremap.corpus.schemas import Presentation
@@ -22,9 +23,7 @@ class FixedDetector:
     probability: float
     threshold: float = 0.8
 
-    def assess(self, text: str, vector: object) -> object:
-        from api.safety.detector import Assessment
-
+    def assess(self, text: str, vector: object) -> Assessment:
         return Assessment(probability=self.probability, flagged=self.probability >= self.threshold,
                           presentation=PRESENTATION)
 
