@@ -20,6 +20,7 @@ class Catalogue:
         self.condition_links = {c.slug: c.procedures for c in corpus.conditions}
         self.specialties: dict[str, Specialty] = {s.name: s for s in corpus.specialties}
         self.areas = {c.slug: c.area for c in corpus.catalog}
+        self.presentations = {p.id: p for p in corpus.presentations}
         self._articles = {a.slug: a for a in corpus.articles}
 
     @cached_property

@@ -159,7 +159,9 @@ class Urgent(BaseModel):
     advice: str
     help: list[HelpLine] = Field(description="Who to call, most important first")
     red_flag: str = Field(description="Id of the pattern or presentation that matched")
-    source: Literal["pattern", "detector"] = Field(description="A reviewed word pattern, or the detector")
+    source: Literal["pattern", "rule", "detector"] = Field(
+        description="A reviewed word pattern, a reviewed rule on numbers (fever in a baby under 3 months), "
+                    "or the detector")
     probability: float | None = Field(default=None, description="The detector's probability, when it fired")
 
 

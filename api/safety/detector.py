@@ -33,7 +33,7 @@ FOLDS = 5
 class Assessment:
     probability: float  # that the query describes an emergency or same-day presentation
     flagged: bool
-    presentation: Presentation
+    presentation: Presentation | None  # which one, when flagged
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,11 @@ class TriageDetector:
     def assess(self, text: str, vector: Sequence[float]) -> Assessment:
         blocks = self._features.blocks(text, vector)
         probability = float(expit(self._features.decision(self._flag, blocks)[0]))
+        if probability < self.threshold:
+            return Assessment(probability=probability, flagged=False, presentation=None)
         which = self._features.decision(self._which, blocks)
         presentation = self._by_id[str(self._which.classes_[int(np.argmax(which))])]
-        return Assessment(probability=probability, flagged=probability >= self.threshold, presentation=presentation)
+        return Assessment(probability=probability, flagged=True, presentation=presentation)
 
 
 def fit_detector(triage: Sequence[tuple[str, str | None]], planned: Sequence[str],

@@ -24,7 +24,7 @@ from caremap.corpus.load import Corpus
 
 log = logging.getLogger("caremap.safety")
 _fitted: dict[str, Safety] = {}  # per process: several apps (tests) share one fit
-FORMAT = "4"  # of the cached classifiers: a change of their classes' layout makes the cache miss
+FORMAT = "5"  # of the cached classifiers: a change of their classes' layout makes the cache miss
 
 
 @dataclass(frozen=True)

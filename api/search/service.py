@@ -20,7 +20,7 @@ from api.schemas import (
     Subject,
     Urgent,
 )
-from api.search import notices, present
+from api.search import infant_fever, notices, present
 from api.search.confidence import Confidence, judge
 from api.search.fusion import ProcedureScore
 from api.search.interpret import Interpreter
@@ -52,7 +52,8 @@ class SearchService:
         reading = await self._interpreter.read(parsed.text, intent, strategy=params.strategy,
                                                pattern_conditions=patterns, explain=params.explain)
         safety = self._safety
-        urgent = triage(params.q, reading.vector, flags=corpus.red_flags, detector=safety.detector if safety else None)
+        urgent = triage(params.q, reading.vector, flags=corpus.red_flags, detector=safety.detector if safety else None,
+                        infant_fever=self._catalogue.presentations.get(infant_fever.PRESENTATION))
         confidence = judge(parsed.text, intent, reading.procedures, reading.vector, safety.scope if safety else None)
         procedures = reading.procedures if confidence.level != "none" else []
         # Emergency care now, not a clinic list (an explicit procedure= still lists providers).

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from api.safety.detector import TriageDetector
+from api.search.infant_fever import has_infant_fever
 from api.search.patterns import first_match, words
-from caremap.corpus.schemas import RedFlag, Resource, SymptomPattern
+from caremap.corpus.schemas import Presentation, RedFlag, Resource, SymptomPattern
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class UrgentMatch:
     group: str
     advice: str
     resources: tuple[Resource, ...]
-    source: Literal["pattern", "detector"]
+    source: Literal["pattern", "rule", "detector"]
     name: str | None = None
     matched: tuple[str, ...] = ()  # the pattern's words, for a pattern
     probability: float | None = None  # the detector's, for a detection
@@ -37,20 +38,26 @@ PATTERN_OVERRULED_BELOW = 0.3
 
 
 def triage(query: str, vector: Sequence[float] | None, *, flags: Sequence[RedFlag],
-           detector: TriageDetector | None) -> UrgentMatch | None:
-    """The word patterns first (their wording is reviewed one by one) unless the detector is sure the query is
-    no emergency, then the detector."""
+           detector: TriageDetector | None, infant_fever: Presentation | None = None) -> UrgentMatch | None:
+    """The word patterns and the infant-fever rule first (their wording is reviewed one by one) unless the
+    detector is sure the query is no emergency, then the detector."""
     found = match_red_flags(query, flags)
+    if found is None and infant_fever is not None and has_infant_fever(query):
+        found = _presented(infant_fever, source="rule")
     if detector is None or vector is None:
         return found
     assessment = detector.assess(query, vector)
     if found is not None:
         return found if assessment.probability >= PATTERN_OVERRULED_BELOW else None
-    if not assessment.flagged:
+    if not assessment.flagged or assessment.presentation is None:
         return None
-    p = assessment.presentation
+    return _presented(assessment.presentation, source="detector", probability=round(assessment.probability, 3))
+
+
+def _presented(p: Presentation, *, source: Literal["rule", "detector"], probability: float | None = None
+               ) -> UrgentMatch:
     return UrgentMatch(id=p.id, level=p.level, group=p.group, advice=p.advice, resources=p.resources,
-                       source="detector", name=p.name, probability=round(assessment.probability, 3))
+                       source=source, name=p.name, probability=probability)
 
 
 def match_red_flags(query: str, flags: Sequence[RedFlag]) -> UrgentMatch | None:

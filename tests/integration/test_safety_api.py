@@ -55,6 +55,12 @@ def test_a_suicidal_crisis_offers_988_to_call_or_text_and_911(api: TestClient) -
     assert "call-911" in lines
 
 
+@pytest.mark.parametrize("query", ["my 7 week old is 38.4 and fussy", "2 month old baby temp 100.8"])
+def test_a_temperature_in_a_baby_under_3_months_is_an_emergency_in_either_unit(api: TestClient, query: str) -> None:
+    urgent = search(api, query)["urgent"]
+    assert urgent is not None and (urgent["red_flag"], urgent["level"]) == ("infant-fever", "emergency"), urgent
+
+
 @pytest.mark.parametrize("query", NEAR_MISSES)
 def test_a_near_miss_raises_no_warning(api: TestClient, query: str) -> None:
     body = search(api, query)
