@@ -19,11 +19,11 @@ from sklearn.model_selection import StratifiedKFold
 from api.safety.features import Features
 from caremap.corpus.schemas import Presentation
 
-# Chosen on the dev split (out-of-fold predictions, and corpus/judgments/dev.yaml): at a floor of 0.85 the
-# threshold lands near 0.5, dev.yaml's 15 emergencies are all flagged and 4.6% of its 173 other queries are;
-# at 0.95 it falls near 0.1 and a third of the training near-misses are flagged. The word patterns add
-# recall on top (corpus/red_flags.yaml).
-RECALL_FLOOR = 0.85  # out-of-fold recall of the emergency phrasings the threshold must keep
+# Chosen on the dev sets (safety-heldout.yaml to -4.yaml, all read by then; session 21): the highest floor
+# whose near-misses flagged stay within the 5% target. At 0.90 (threshold 0.65) the four sets' emergencies were
+# 0.996 flagged, their near-misses 0.050 and in-scope queries 0.023; at 0.85 (threshold 0.79) 0.987, 0.021 and
+# 0.012. The word patterns and the infant-fever rule add recall on top.
+RECALL_FLOOR = 0.90  # out-of-fold recall of the emergency phrasings the threshold must keep
 PLANNED_MAX_COSINE = 0.6  # planned-care phrases this close to an emergency phrasing are left out of training
 C = 3.0
 FOLDS = 5

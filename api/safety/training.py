@@ -1,8 +1,9 @@
 """Train the safety classifiers at start-up, from the corpus and with the search's own query model.
 
 The training texts are embedded once per corpus and model (a few thousand short texts); the fitted
-classifiers are kept in ``<CAREMAP_HOME>/cache`` under a digest of the model, its precision and every training
-text, so a restart with the same corpus loads them in well under a second.
+classifiers are kept in ``<CAREMAP_HOME>/cache`` under a digest of the model, its precision, every training
+text and the code that fits them (this package's modules, so a changed constant or layout never loads a stale
+fit), so a restart with the same corpus loads them in well under a second.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from caremap.corpus.load import Corpus
 
 log = logging.getLogger("caremap.safety")
 _fitted: dict[str, Safety] = {}  # per process: several apps (tests) share one fit
-FORMAT = "5"  # of the cached classifiers: a change of their classes' layout makes the cache miss
+_FITTING_CODE = b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))  # this package
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class Safety:
 async def train_safety(corpus: Corpus, vectors: QueryVectors, *, model_key: str, cache_dir: Path | None) -> Safety:
     examples = examples_from(corpus)
     texts = examples.texts
-    digest = hashlib.sha256("\n".join([FORMAT, model_key, sklearn.__version__, *texts]).encode()).hexdigest()[:20]
+    digest = hashlib.sha256(_FITTING_CODE + "\n".join([model_key, sklearn.__version__, *texts]).encode()
+                            ).hexdigest()[:20]
     if digest in _fitted:
         return _fitted[digest]
     cached = cache_dir / f"safety-{digest}.pickle" if cache_dir else None
