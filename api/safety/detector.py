@@ -32,8 +32,11 @@ FOLDS = 5
 @dataclass(frozen=True)
 class Assessment:
     probability: float  # that the query describes an emergency or same-day presentation
-    flagged: bool
-    presentation: Presentation | None  # which one, when flagged
+    presentation: Presentation | None  # which one, when the probability reaches the threshold
+
+    @property
+    def flagged(self) -> bool:
+        return self.presentation is not None
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,10 @@ class TriageDetector:
         blocks = self._features.blocks(text, vector)
         probability = float(expit(self._features.decision(self._flag, blocks)[0]))
         if probability < self.threshold:
-            return Assessment(probability=probability, flagged=False, presentation=None)
+            return Assessment(probability=probability, presentation=None)
         which = self._features.decision(self._which, blocks)
         presentation = self._by_id[str(self._which.classes_[int(np.argmax(which))])]
-        return Assessment(probability=probability, flagged=True, presentation=presentation)
+        return Assessment(probability=probability, presentation=presentation)
 
 
 def fit_detector(triage: Sequence[tuple[str, str | None]], planned: Sequence[str],

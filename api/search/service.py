@@ -38,6 +38,7 @@ class SearchService:
     def __init__(self, *, es: Elastic, vectors: QueryVectors, gazetteer: Gazetteer, catalogue: Catalogue,
                  safety: Safety | None) -> None:
         self._gazetteer, self._catalogue, self._safety = gazetteer, catalogue, safety
+        self._infant_fever = catalogue.presentations.get(infant_fever.PRESENTATION)
         self._interpreter = Interpreter(es=es, vectors=vectors, catalogue=catalogue)
         self._finder = ProviderFinder(es)
 
@@ -53,7 +54,7 @@ class SearchService:
                                                pattern_conditions=patterns, explain=params.explain)
         safety = self._safety
         urgent = triage(params.q, reading.vector, flags=corpus.red_flags, detector=safety.detector if safety else None,
-                        infant_fever=self._catalogue.presentations.get(infant_fever.PRESENTATION))
+                        infant_fever=self._infant_fever)
         confidence = judge(parsed.text, intent, reading.procedures, reading.vector, safety.scope if safety else None)
         procedures = reading.procedures if confidence.level != "none" else []
         # Emergency care now, not a clinic list (an explicit procedure= still lists providers).

@@ -1,8 +1,10 @@
 """Triage: does the query describe an emergency or a same-day problem? Checked before anything is listed.
 
-Two layers: the corpus's word patterns (corpus/red_flags.yaml: few, precise) and the emergency detector
-(``api.safety.detector``: a classifier over the query's words and vector, trained on the presentations'
-lay phrasings). The first that fires gives the warning: level, group, what to do, and the help lines.
+Three layers: the corpus's word patterns (corpus/red_flags.yaml: few, precise), the infant-fever rule on
+numbers (``api.search.infant_fever``), and the emergency detector (``api.safety.detector``: a classifier over
+the query's words and vector, trained on the presentations' lay phrasings). The first that fires gives the
+warning: level, group, what to do, and the help lines; the detector can overrule the first two when it is sure
+the query is no emergency.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def triage(query: str, vector: Sequence[float] | None, *, flags: Sequence[RedFla
     assessment = detector.assess(query, vector)
     if found is not None:
         return found if assessment.probability >= PATTERN_OVERRULED_BELOW else None
-    if not assessment.flagged or assessment.presentation is None:
+    if assessment.presentation is None:
         return None
     return _presented(assessment.presentation, source="detector", probability=round(assessment.probability, 3))
 

@@ -24,8 +24,8 @@ class FixedDetector:
     threshold: float = 0.8
 
     def assess(self, text: str, vector: object) -> Assessment:
-        return Assessment(probability=self.probability, flagged=self.probability >= self.threshold,
-                          presentation=PRESENTATION)
+        return Assessment(probability=self.probability,
+                          presentation=PRESENTATION if self.probability >= self.threshold else None)
 
 
 PATTERNED = "sudden worst headache of my life"  # matches the thunderclap word pattern
