@@ -36,6 +36,8 @@ _JOINER_END = re.compile(r"(?:\b(?:in|near|around|close to))?[\s,]*$", re.IGNORE
 #: Words before a trailing ZIP that may name its town and state ("Salt Lake City UT 84101": four).
 ZIP_TAIL_WORDS = 5
 _LEAD_JOINERS = {"for", "in", "near", "to", "around", "at"}
+ABBREVIATION_MAX = 4  # a name this short ("echo", "LP", "TSA") is an abbreviation: it counts typed in capitals
+_DESCRIPTIVE = re.compile(r"\bfor\b")  # "botox for migraines" describes a use; it is no name to find in a sentence
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,18 @@ class Vocabulary:
                     self._terms_with_word.setdefault(word, set()).add(term)
         self.words = frozenset(w for term in self.terms for w in term.split()) | _corpus_words(corpus)
         self._long_words = sorted(w for w in self.words if len(w) >= 5)
+        # Procedure names and aliases a query may mention inside a sentence ("SGB shot for ptsd"); a short
+        # abbreviation counts only typed in capitals, so that "tsa" or "echo" in a sentence is not a name.
+        self._named: dict[str, str] = {}
+        self._capitals: set[str] = set()
+        for article in corpus.articles:
+            for term in (article.name, *article.aliases):
+                key = normalise(term)
+                if len(key) >= 3 and not _DESCRIPTIVE.search(key):
+                    self._named.setdefault(key, article.slug)
+                    if term.isupper() or len(key) <= ABBREVIATION_MAX:
+                        self._capitals.add(key)
+        self._longest_name = max((len(k.split()) for k in self._named), default=0)
 
     def correct(self, text: str) -> str | None:
         """The text with unknown words of five letters or more replaced by their closest corpus word
@@ -109,6 +123,21 @@ class Vocabulary:
                 kind, slug = self.terms[best[0]]
                 return Intent(type=kind, slug=slug, matched=best[0])
         return self._procedure_inside(plain, core) or Intent(type="symptom")
+
+    def procedures_mentioned(self, text: str) -> list[str]:
+        """Procedures the text names anywhere, by a name or alias of three letters or more as whole words
+        ("where to get an SGB shot for ptsd", "accutane dermatologist"), first mention first."""
+        folded = normalise(text).split()
+        typed_in_capitals = {fold(w) for w in re.findall(r"\b[A-Z][A-Z0-9/&-]*[A-Z0-9]\b", text)}
+        found: list[str] = []
+        for start in range(len(folded)):
+            for n in range(min(self._longest_name, len(folded) - start), 0, -1):
+                key = " ".join(folded[start:start + n])
+                slug = self._named.get(key)
+                if slug is not None and (key not in self._capitals or key in typed_in_capitals):
+                    found.append(slug)
+                    break
+        return list(dict.fromkeys(found))
 
     def _procedure_inside(self, plain: str, core: str) -> Intent | None:
         found = [*self._leading_procedures(plain.split()), *self._procedures_named_by(core.split())]

@@ -55,7 +55,8 @@ class SearchService:
         safety = self._safety
         urgent = triage(params.q, reading.vector, flags=corpus.red_flags, detector=safety.detector if safety else None,
                         infant_fever=self._infant_fever)
-        confidence = judge(parsed.text, intent, reading.procedures, reading.vector, safety.scope if safety else None)
+        confidence = judge(parsed.text, intent, reading.procedures, reading.vector, safety.scope if safety else None,
+                           mentioned=self._catalogue.vocabulary.procedures_mentioned(parsed.text))
         procedures = reading.procedures if confidence.level != "none" else []
         # Emergency care now, not a clinic list (an explicit procedure= still lists providers).
         emergency = urgent is not None and urgent.level == "emergency" and not params.procedure

@@ -98,6 +98,14 @@ def test_a_named_procedure_is_high_confidence_whatever_the_classifier(api: TestC
     assert search(api, "epidural blood patch")["interpretation"]["confidence"] == "high"
 
 
+@pytest.mark.parametrize(("query", "slug"), [("SGB shot for ptsd veteran", "stellate-ganglion-block"),
+                                             ("EEG appointment next week", "electroencephalogram")])
+def test_a_procedure_named_in_a_sentence_is_never_abstained(api: TestClient, query: str, slug: str) -> None:
+    interpretation = search(api, query)["interpretation"]
+    assert interpretation["confidence"] != "none", query
+    assert interpretation["procedures"][0]["slug"] == slug
+
+
 def test_every_level_of_confidence_occurs_and_low_says_possible(api: TestClient) -> None:
     seen = {}
     for query in ["knee grinding going up stairs", "tired all the time and achy", "cheap flights to denver",

@@ -127,3 +127,20 @@ def test_the_distance_decay_is_half_at_half_the_radius() -> None:
     rated = ranking.components(distance_km=0, radius_km=25, rating=4.5, reviews=99)
     assert rated.total == pytest.approx(ranking.DISTANCE_WEIGHT + ranking.RATING_WEIGHT * 4.5
                                         + ranking.REVIEWS_WEIGHT * math.log10(100))
+
+
+# -- procedures named inside a sentence ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("query", "slug"), [
+    ("where to get an SGB shot for ptsd", "stellate-ganglion-block"),
+    ("accutane dermatologist", "isotretinoin-acne-treatment"),
+    ("EMG test near 97205", "electromyography-nerve-conduction"),
+    ("how much is a root canal without insurance", "root-canal"),
+])
+def test_a_procedure_named_inside_a_sentence_is_found(catalogue: Catalogue, query: str, slug: str) -> None:
+    assert catalogue.vocabulary.procedures_mentioned(query) == [slug]
+
+
+@pytest.mark.parametrize("query", ["tsa precheck appointment", "echo dot on sale", "my cat has fleas"])
+def test_a_short_name_in_lower_case_or_no_name_is_not_a_mention(catalogue: Catalogue, query: str) -> None:
+    assert catalogue.vocabulary.procedures_mentioned(query) == []
