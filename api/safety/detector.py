@@ -19,12 +19,12 @@ from sklearn.model_selection import StratifiedKFold
 from api.safety.features import Features
 from caremap.corpus.schemas import Presentation
 
-# Chosen on the dev sets (safety-heldout.yaml to -5.yaml, all read by then; session 22): the highest floor
-# whose near-misses flagged stay within the 5% target over the five sets together. At 0.875 (threshold 0.76)
-# their emergencies were 0.988 flagged, near-misses 0.047 and in-scope queries 0.014; at 0.90 (threshold 0.70)
-# 0.991, 0.052 and 0.018; at 0.85 (threshold 0.82) 0.978, 0.026 and 0.006. The word patterns and the
-# infant-fever rule add recall on top.
-RECALL_FLOOR = 0.875  # out-of-fold recall of the emergency phrasings the threshold must keep
+# Chosen on the dev sets (safety-heldout.yaml to -6.yaml, all read by then; session 22b), over the six sets
+# together: at 0.90 (threshold 0.70) their emergencies were 0.993 flagged, near-misses 0.039 and in-scope queries
+# 0.022; at 0.925 (threshold 0.61) 0.996, 0.050 (the target's edge) and 0.028; at 0.875 (threshold 0.76) 0.989,
+# 0.029 and 0.018. 0.90 keeps a margin under the 5% near-miss target. The word patterns and the infant-fever
+# rule add recall on top.
+RECALL_FLOOR = 0.90  # out-of-fold recall of the emergency phrasings the threshold must keep
 PLANNED_MAX_COSINE = 0.6  # planned-care phrases this close to an emergency phrasing are left out of training
 C = 3.0
 FOLDS = 5

@@ -37,7 +37,6 @@ _JOINER_END = re.compile(r"(?:\b(?:in|near|around|close to))?[\s,]*$", re.IGNORE
 ZIP_TAIL_WORDS = 5
 _LEAD_JOINERS = {"for", "in", "near", "to", "around", "at"}
 ABBREVIATION_MAX = 4  # a name this short ("echo", "LP", "TSA") is an abbreviation: it counts typed in capitals
-_DESCRIPTIVE = re.compile(r"\bfor\b")  # "botox for migraines" describes a use; it is no name to find in a sentence
 
 
 @dataclass(frozen=True)
@@ -80,13 +79,13 @@ class Vocabulary:
         self._long_words = sorted(w for w in self.words if len(w) >= 5)
         # Procedure names and aliases a query may mention inside a sentence ("SGB shot for ptsd"); a short
         # abbreviation counts only typed in capitals, so that "tsa" or "echo" in a sentence is not a name.
-        self._named: dict[str, str] = {}
+        self._named: dict[str, set[str]] = {}  # "botox" names more than one procedure
         self._capitals: set[str] = set()
         for article in corpus.articles:
             for term in (article.name, *article.aliases):
                 key = normalise(term)
-                if len(key) >= 3 and not _DESCRIPTIVE.search(key):
-                    self._named.setdefault(key, article.slug)
+                if len(key) >= 3:
+                    self._named.setdefault(key, set()).add(article.slug)
                     if term.isupper() or len(key) <= ABBREVIATION_MAX:
                         self._capitals.add(key)
         self._longest_name = max((len(k.split()) for k in self._named), default=0)
@@ -133,9 +132,9 @@ class Vocabulary:
         for start in range(len(folded)):
             for n in range(min(self._longest_name, len(folded) - start), 0, -1):
                 key = " ".join(folded[start:start + n])
-                slug = self._named.get(key)
-                if slug is not None and (key not in self._capitals or key in typed_in_capitals):
-                    found.append(slug)
+                slugs = self._named.get(key)
+                if slugs is not None and (key not in self._capitals or key in typed_in_capitals):
+                    found.extend(sorted(slugs))
                     break
         return list(dict.fromkeys(found))
 

@@ -144,3 +144,9 @@ def test_a_procedure_named_inside_a_sentence_is_found(catalogue: Catalogue, quer
 @pytest.mark.parametrize("query", ["tsa precheck appointment", "echo dot on sale", "my cat has fleas"])
 def test_a_short_name_in_lower_case_or_no_name_is_not_a_mention(catalogue: Catalogue, query: str) -> None:
     assert catalogue.vocabulary.procedures_mentioned(query) == []
+
+
+
+def test_mentions_come_longest_name_first_in_the_order_typed(catalogue: Catalogue) -> None:
+    assert catalogue.vocabulary.procedures_mentioned(
+        "is botox for migraine covered like a hip replacement") == ["botox-chronic-migraine", "total-hip-replacement"]
