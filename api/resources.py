@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from threadpoolctl import threadpool_limits
+
 from api.catalogue import Catalogue
 from api.elastic import Elastic
 from api.model_process import ModelProcess
@@ -42,6 +44,7 @@ class Resources:
         except BaseException:
             vectors.close()
             raise
+        one_blas_thread()
         es = Elastic(async_client(settings), settings)
         return cls(settings=settings, es=es, vectors=vectors, gazetteer=gazetteer, catalogue=catalogue,
                    suggester=Suggester(corpus, gazetteer),
@@ -51,6 +54,14 @@ class Resources:
     async def close(self) -> None:
         self.vectors.close()
         await self.es.close()
+
+
+def one_blas_thread() -> None:
+    """One BLAS thread for this process from now on (the query model, in its own process or on OpenMP, keeps its
+    threads). The safety checks' matrix-vector products are small, and an idle BLAS thread that spins while the
+    model and Elasticsearch want both cores took a third of the searches' throughput at 8 clients (issue 16's
+    note: ``python -m bench.load_bench``, interleaved with and without)."""
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _encoder(settings: Settings) -> Encoder:
