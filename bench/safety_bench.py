@@ -13,7 +13,7 @@ import statistics
 import time
 
 from api.query_vectors import QueryVectors
-from api.resources import _encoder
+from api.resources import _encoder, one_blas_thread
 from api.safety.training import train_safety
 from bench.search_bench import first_seen_queries, percentile
 from caremap.corpus.load import Corpus
@@ -28,6 +28,7 @@ async def measure(count: int) -> None:
         await vectors.warm()
         safety = await train_safety(corpus, vectors, model_key=f"{settings.model}/{settings.query_model_precision}",
                                     cache_dir=settings.home / "cache")
+        one_blas_thread()  # as the API runs them
         queries = first_seen_queries(count)
         embed_ms, safety_ms = [], []
         for q in queries:
