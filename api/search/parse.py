@@ -36,7 +36,7 @@ _JOINER_END = re.compile(r"(?:\b(?:in|near|around|close to))?[\s,]*$", re.IGNORE
 #: Words before a trailing ZIP that may name its town and state ("Salt Lake City UT 84101": four).
 ZIP_TAIL_WORDS = 5
 _LEAD_JOINERS = {"for", "in", "near", "to", "around", "at"}
-ABBREVIATION_MAX = 4  # a name this short ("echo", "LP", "TSA") is an abbreviation: it counts typed in capitals
+ABBREVIATION_MAX = 4  # a procedure name this short ("echo", "LP", "TSA") is an abbreviation
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,15 @@ class Vocabulary:
         for condition in corpus.conditions:
             for term in (condition.name, *condition.aliases):
                 self.terms.setdefault(normalise(term), ("condition", condition.slug))
+        # A procedure name this short, or typed in capitals in the corpus, is an abbreviation: inside a sentence it
+        # counts only typed in capitals ("SGB shot for ptsd"), so that "tsa" or "echo" in a sentence is no name.
+        self._abbreviations: set[str] = set()
         for article in corpus.articles:  # procedures last so that they win exact ties
             for term in (article.name, *re.findall(r"\(([^)]*)\)", article.name), *article.aliases):
-                self.terms[normalise(term)] = ("procedure", article.slug)
+                key = normalise(term)
+                self.terms[key] = ("procedure", article.slug)
+                if term.isupper() or len(key) <= ABBREVIATION_MAX:
+                    self._abbreviations.add(key)
         self._choices = list(self.terms)
         self._procedure_words = {t: t.split() for t, (kind, _) in self.terms.items()
                                  if kind == "procedure" and len(t) >= 3}
@@ -77,18 +83,7 @@ class Vocabulary:
                     self._terms_with_word.setdefault(word, set()).add(term)
         self.words = frozenset(w for term in self.terms for w in term.split()) | _corpus_words(corpus)
         self._long_words = sorted(w for w in self.words if len(w) >= 5)
-        # Procedure names and aliases a query may mention inside a sentence ("SGB shot for ptsd"); a short
-        # abbreviation counts only typed in capitals, so that "tsa" or "echo" in a sentence is not a name.
-        self._named: dict[str, set[str]] = {}  # "botox" names more than one procedure
-        self._capitals: set[str] = set()
-        for article in corpus.articles:
-            for term in (article.name, *article.aliases):
-                key = normalise(term)
-                if len(key) >= 3:
-                    self._named.setdefault(key, set()).add(article.slug)
-                    if term.isupper() or len(key) <= ABBREVIATION_MAX:
-                        self._capitals.add(key)
-        self._longest_name = max((len(k.split()) for k in self._named), default=0)
+        self._longest_name = max((len(w) for w in self._procedure_words.values()), default=0)
 
     def correct(self, text: str) -> str | None:
         """The text with unknown words of five letters or more replaced by their closest corpus word
@@ -132,9 +127,8 @@ class Vocabulary:
         for start in range(len(folded)):
             for n in range(min(self._longest_name, len(folded) - start), 0, -1):
                 key = " ".join(folded[start:start + n])
-                slugs = self._named.get(key)
-                if slugs is not None and (key not in self._capitals or key in typed_in_capitals):
-                    found.extend(sorted(slugs))
+                if key in self._procedure_words and (key not in self._abbreviations or key in typed_in_capitals):
+                    found.append(self.terms[key][1])
                     break
         return list(dict.fromkeys(found))
 

@@ -146,7 +146,6 @@ def test_a_short_name_in_lower_case_or_no_name_is_not_a_mention(catalogue: Catal
     assert catalogue.vocabulary.procedures_mentioned(query) == []
 
 
-
 def test_mentions_come_longest_name_first_in_the_order_typed(catalogue: Catalogue) -> None:
     assert catalogue.vocabulary.procedures_mentioned(
         "is botox for migraine covered like a hip replacement") == ["botox-chronic-migraine", "total-hip-replacement"]
