@@ -153,7 +153,7 @@ def recall(es: Elasticsearch, index: str, path: Path, embedder: Embedder, locate
         vector = embedder.embed_query(item.query)
         body = queries.providers_near(procedures=[item.procedure or ""], lat=item.lat, lon=item.lon, radius_km=25,
                                       size=10_000, query_vector=vector)
-        semantic = body["query"]["bool"]["should"][1]["knn"]
+        semantic = next(c["knn"] for c in body["query"]["bool"]["should"] if "knn" in c)
         found = es.search(index=index, query={"bool": {"filter": semantic["filter"]}}, size=10_000, source=False,
                           track_total_hits=True)["hits"]
         admitted = found["hits"]

@@ -27,7 +27,7 @@ def test_providers_near_filters_by_radius_and_procedure(radius: float, scale: st
     body = queries.providers_near(procedures=["epidural-blood-patch"], lat=41.2, lon=-100.2, radius_km=radius,
                                   size=7)
     fs = body["query"]["bool"]["should"][0]["function_score"]
-    filters = fs["query"]["bool"]["filter"]
+    filters = body["query"]["bool"]["filter"]
     assert {"terms": {"procedures": ["epidural-blood-patch"]}} in filters
     volume = body["query"]["bool"]["should"][1]["nested"]  # billed Medicare volume, for registry records
     assert volume["path"] == "billed" and volume["ignore_unmapped"] is True
@@ -69,7 +69,7 @@ def test_filters_become_filter_clauses() -> None:
 def test_providers_near_adds_a_specialty_filter_and_can_drop_the_procedure_one() -> None:
     body = queries.providers_near(procedures=[], specialties=["Dermatology"], lat=1.0, lon=2.0, radius_km=10, size=5)
     should = body["query"]["bool"]["should"]
-    filters = should[0]["function_score"]["query"]["bool"]["filter"]
+    filters = body["query"]["bool"]["filter"]
     assert {"terms": {"specialties": ["Dermatology"]}} in filters
     assert len(should) == 1  # no procedure, no volume signal
     assert not any("procedures" in f.get("terms", {}) for f in filters)
