@@ -82,6 +82,9 @@ def fit_detector(triage: Sequence[tuple[str, str | None]], planned: Sequence[str
     flag = _model().fit(x, flagged)
     positive = np.flatnonzero(flagged)
     which = _model().fit(x[positive], [labels[i] for i in positive])
+    # One weight per presentation and feature (175 x ~60,000): 85 MB in float64, which the server keeps for its
+    # life; float32 halves it, and only a near-exact tie between two presentations could choose differently.
+    which.coef_ = which.coef_.astype(np.float32)
     return TriageDetector(features=features, flag=flag, which=which, threshold=threshold,
                           presentations=presentations, dev=dev)
 
