@@ -64,14 +64,14 @@ class Vocabulary:
         for condition in corpus.conditions:
             for term in (condition.name, *condition.aliases):
                 self.terms.setdefault(normalise(term), ("condition", condition.slug))
-        # A procedure name this short, or typed in capitals in the corpus, is an abbreviation: inside a sentence it
-        # counts only typed in capitals ("SGB shot for ptsd"), so that "tsa" or "echo" in a sentence is no name.
+        # A procedure name this short is an abbreviation: inside a sentence it counts only typed in capitals ("SGB
+        # shot for ptsd"), so that "tsa" or "echo" in a sentence is no name; a longer one ("lasik") counts as typed.
         self._abbreviations: set[str] = set()
         for article in corpus.articles:  # procedures last so that they win exact ties
             for term in (article.name, *re.findall(r"\(([^)]*)\)", article.name), *article.aliases):
                 key = normalise(term)
                 self.terms[key] = ("procedure", article.slug)
-                if term.isupper() or len(key) <= ABBREVIATION_MAX:
+                if len(key) <= ABBREVIATION_MAX:
                     self._abbreviations.add(key)
         self._choices = list(self.terms)
         self._procedure_words = {t: t.split() for t, (kind, _) in self.terms.items()
