@@ -50,6 +50,8 @@ def safety_figures(outcomes: Sequence[Judged]) -> dict[str, float]:
         "primary_care_routed": _share(sum(o.scope == "primary_care" for o in by_kind["primary_care"]),
                                       len(by_kind["primary_care"])),
         "false_abstention": _share(sum(o.confidence == "none" for o in in_scope), len(in_scope)),
+        # an emergency banner on planned care hides its clinics: a false alarm the near-miss figure does not count
+        "in_scope_flagged_emergency": _share(sum(o.urgent_level == "emergency" for o in in_scope), len(in_scope)),
     }
     answered = [o for o in in_scope if o.expected]
     figures["in_scope_top1"] = _share(sum(o.rank == 1 for o in answered), len(answered))
@@ -71,6 +73,8 @@ def safety_misses(outcomes: Sequence[Judged]) -> list[dict[str, Any]]:
             problem = f"near-miss flagged {o.urgent_level}"
         elif o.kind in ABSTAIN_KINDS and o.confidence != "none":
             problem = f"{o.kind} answered with confidence {o.confidence}"
+        elif o.kind == "in_scope" and o.urgent_level == "emergency":
+            problem = "in-scope flagged emergency (no clinics listed)"
         elif o.kind == "in_scope" and o.confidence == "none":
             problem = "in-scope abstained"
         elif o.kind == "in_scope" and o.expected and o.rank != 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import pytest
 
@@ -32,22 +33,33 @@ def directory(corpus: Corpus, gazetteer: Gazetteer) -> list[Provider]:
                                    corpus_places=corpus.places))
 
 
-def test_every_city_of_50000_people_has_every_procedure_within_25_km(
-    directory: list[Provider], gazetteer: Gazetteer, corpus: Corpus,
-) -> None:
-    performers: dict[str, list[PlaceMatch]] = defaultdict(list)
+def uncovered(directory: list[Provider], gazetteer: Gazetteer, wanted: list[str],
+              offered: Callable[[Provider], list[str]]) -> list[tuple[str, str]]:
+    """(city, what) for each city of 50,000+ people with no provider offering ``what`` within 25 km."""
+    holders: dict[str, list[PlaceMatch]] = defaultdict(list)
     for p in directory:
         point = PlaceMatch(id=p.id, name=p.name, region="", country="US", lat=p.clinic.location.lat,
                            lon=p.clinic.location.lon, population=0, kind="city", fictional=True)
-        for slug in p.procedures:
-            performers[slug].append(point)
-    indexes = {slug: PointIndex(points) for slug, points in performers.items()}
+        for what in offered(p):
+            holders[what].append(point)
+    indexes = {what: PointIndex(points) for what, points in holders.items()}
     cities = [c for c in gazetteer.cities() if c.population >= METRO_MIN_POPULATION]
     assert len(cities) > 900
-    missing = [(city.label, entry.slug) for entry in corpus.catalog for city in cities
-               if not indexes.get(entry.slug) or not indexes[entry.slug].nearest(city.lat, city.lon,
-                                                                                 radius_km=RADIUS_KM, limit=1)]
-    assert missing == []
+    return [(city.label, what) for what in wanted for city in cities
+            if what not in indexes or not indexes[what].nearest(city.lat, city.lon, radius_km=RADIUS_KM, limit=1)]
+
+
+def test_every_city_of_50000_people_has_every_procedure_within_25_km(
+    directory: list[Provider], gazetteer: Gazetteer, corpus: Corpus,
+) -> None:
+    assert uncovered(directory, gazetteer, [e.slug for e in corpus.catalog], lambda p: p.procedures) == []
+
+
+def test_every_city_of_50000_people_has_every_specialty_within_25_km(
+    directory: list[Provider], gazetteer: Gazetteer, corpus: Corpus,
+) -> None:
+    """A specialty query ("mohs surgeon tampa", "endodontist st louis") lists that specialty nearby."""
+    assert uncovered(directory, gazetteer, [s.name for s in corpus.specialties], lambda p: p.specialties) == []
 
 
 def test_big_metros_have_more_clinicians_than_small_ones(directory: list[Provider], gazetteer: Gazetteer) -> None:

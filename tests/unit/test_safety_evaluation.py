@@ -43,6 +43,17 @@ def test_abstention_and_false_abstention() -> None:
     assert figures["false_abstention"] == 1 / 3
     assert figures["in_scope_top1"] == 1 / 3
     assert figures["top1_when_high"] == 1.0 and figures["top1_when_low"] == 0.0
+    assert figures["in_scope_flagged_emergency"] == 0.0
+
+
+def test_planned_care_flagged_as_an_emergency_is_counted_and_listed() -> None:
+    outcomes = [Seen("spinal headache after epidural", "in_scope", "emergency", expected="epidural-blood-patch",
+                     rank=1),
+                Seen("ingrown toenail with pus", "in_scope", "urgent", expected="ingrown-toenail-removal", rank=1),
+                Seen("knee", "in_scope", expected="total-knee-replacement", rank=1)]
+    assert safety_figures(outcomes)["in_scope_flagged_emergency"] == 1 / 3
+    assert [(m["query"], m["problem"]) for m in safety_misses(outcomes)] == [
+        ("spinal headache after epidural", "in-scope flagged emergency (no clinics listed)")]
 
 
 def test_kinds_a_set_lacks_have_no_figure() -> None:

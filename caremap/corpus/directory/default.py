@@ -8,7 +8,7 @@ from caremap.corpus.directory.national import NATIONAL_SEED, national_providers
 from caremap.settings import Settings
 
 #: Bump when the generator's output changes, so that a cached file from an older generator is not reused.
-DIRECTORY_VERSION = "v1"
+DIRECTORY_VERSION = "v2"  # v2: every specialty in every metro area
 
 
 def national_directory_file(settings: Settings) -> Path:

@@ -1,7 +1,7 @@
 """Providers over real US places: a count spread by population, or the national directory `make run` serves.
 
 The national directory gives every US metro area of METRO_MIN_POPULATION people or more (cities merged when
-their centres are within METRO_MERGE_KM) at least one clinician for every catalogue procedure within
+their centres are within METRO_MERGE_KM) at least one clinician for every catalogue procedure and every specialty within
 COVERAGE_KM of its centre, plus one clinician per PEOPLE_PER_PROVIDER people spread over the metro; and the
 corpus's fictional towns (Serzhong, Marrow Creek) as in the sample. Every record is fictional and says so.
 """
@@ -99,7 +99,8 @@ def national_providers(
     for metro in metro_areas(gazetteer):
         core, spread = _spots(tables, rng, metro)
         size = max(1, metro.population // people_per_provider)
-        yield from builder.cluster(core, size=size, per_procedure=1, fill_spot=spread)
+        # every specialty too: "mohs surgeon" or "endodontist" lists that specialty, not only its procedures
+        yield from builder.cluster(core, size=size, per_procedure=1, every_specialty=True, fill_spot=spread)
 
 
 def _spots(tables: Tables, rng: random.Random, metro: Metro) -> tuple[Callable[[], Spot], Callable[[], Spot]]:
