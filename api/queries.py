@@ -161,10 +161,10 @@ def provider_relevance(clauses: list[dict[str, Any]], *, procedures: list[str], 
     """The ranking (``api.search.ranking``) over the providers ``clauses`` admit: a bool query whose filter
     admits them (once: the should clauses only score what it admits) and whose should clauses add up — the
     distance and quality terms ("proximity"), the billed Medicare volume of the procedures (registry records),
-    and, for a search with a query vector, a kNN over
-    the profile vectors ("semantic") with the same clauses inside ``knn.filter`` (a pre-filter: the k nearest
-    are k admissible providers, never ones outside the radius). The minimal Elasticsearch has no scripting and
-    no RRF, so the terms are summed by the query itself, on scales chosen to be comparable."""
+    and, for a search with a query vector, a kNN over the profile vectors ("semantic") with the same clauses
+    inside ``knn.filter`` (a pre-filter: the k nearest are k admissible providers, never ones outside the radius).
+    The minimal Elasticsearch has no scripting and no RRF, so the terms are summed by the query itself, on scales
+    chosen to be comparable."""
     proximity = {"function_score": {
         "query": {"match_all": {}},  # the bool's filter admits; filtering here again cost ~1 ms a search (100k)
         "functions": [

@@ -64,15 +64,9 @@ class Vocabulary:
         for condition in corpus.conditions:
             for term in (condition.name, *condition.aliases):
                 self.terms.setdefault(normalise(term), ("condition", condition.slug))
-        # A procedure name this short is an abbreviation: inside a sentence it counts only typed in capitals ("SGB
-        # shot for ptsd"), so that "tsa" or "echo" in a sentence is no name; a longer one ("lasik") counts as typed.
-        self._abbreviations: set[str] = set()
         for article in corpus.articles:  # procedures last so that they win exact ties
             for term in (article.name, *re.findall(r"\(([^)]*)\)", article.name), *article.aliases):
-                key = normalise(term)
-                self.terms[key] = ("procedure", article.slug)
-                if len(key) <= ABBREVIATION_MAX:
-                    self._abbreviations.add(key)
+                self.terms[normalise(term)] = ("procedure", article.slug)
         self._choices = list(self.terms)
         self._procedure_words = {t: t.split() for t, (kind, _) in self.terms.items()
                                  if kind == "procedure" and len(t) >= 3}
@@ -127,7 +121,8 @@ class Vocabulary:
         for start in range(len(folded)):
             for n in range(min(self._longest_name, len(folded) - start), 0, -1):
                 key = " ".join(folded[start:start + n])
-                if key in self._procedure_words and (key not in self._abbreviations or key in typed_in_capitals):
+                # an abbreviation counts only typed in capitals ("SGB shot for ptsd"; "tsa" or "echo" is no name)
+                if key in self._procedure_words and (len(key) > ABBREVIATION_MAX or key in typed_in_capitals):
                     found.append(self.terms[key][1])
                     break
         return list(dict.fromkeys(found))
